@@ -1,0 +1,325 @@
+//! Partition transactions into groups that share nothing, and pack the groups onto lanes.
+//!
+//! [`partition`] is exact: two transactions end up in the same group iff a chain of conflicting
+//! pairs (in the sense of [`AccessSet::conflicts_with`]) joins them. So the result is a pure
+//! function of the conflict relation: the order of keys inside a set, the order of the sort, or
+//! anything else internal cannot change it.
+//!
+//! How: every key of every set becomes an entry `(space, bytes, is_prefix, is_write, tx)`. After
+//! sorting by `(space, bytes, prefix-before-exact)`, equal keys are adjacent and every key a
+//! prefix covers follows it directly, so one sweep with a stack of the prefixes still "open"
+//! finds all overlaps. Union-find joins conflicting transactions. Costs `O(K log K)` for `K`
+//! keys in all (the sort) plus near-linear union-find.
+
+use crate::{AccessKey, AccessSet, TxIndex};
+use alloc::{vec, vec::Vec};
+use core::cmp::Reverse;
+
+/// Transactions that must run in one sequence because some of them conflict.
+///
+/// Invariant: `members` is non-empty and strictly ascending (input order).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Group {
+	/// Indices into the input of [`partition`], ascending.
+	pub members: Vec<TxIndex>,
+}
+
+/// Split transactions, given by their access sets in input order, into groups such that no
+/// transaction conflicts with a transaction of another group.
+///
+/// Invariants of the result: every index `0..sets.len()` appears in exactly one group; members
+/// of a group ascend; groups are ordered by their first member; two transactions share a group
+/// iff a chain of conflicts joins them (so groups are as small as they can be). Deterministic:
+/// the same conflict relation always gives the same groups.
+///
+/// # Panics
+///
+/// If there are more than `u32::MAX` transactions.
+pub fn partition(sets: &[AccessSet]) -> Vec<Group> {
+	let count = TxIndex::try_from(sets.len()).expect("more than u32::MAX transactions");
+	let mut entries = Vec::with_capacity(sets.iter().map(AccessSet::len).sum());
+	for (tx, set) in (0..count).zip(sets) {
+		entries.extend(set.reads.iter().map(|key| Entry::new(key, false, tx)));
+		entries.extend(set.writes.iter().map(|key| Entry::new(key, true, tx)));
+	}
+	entries.sort_unstable_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+
+	let mut sets = DisjointSets::new(sets.len());
+	join_conflicts(&entries, &mut sets);
+	sets.into_groups()
+}
+
+/// One key of one transaction, as the sweep sees it.
+struct Entry<'a> {
+	/// 0 for accounts, 1 for storage: accounts never overlap storage.
+	space: u8,
+	bytes: &'a [u8],
+	is_prefix: bool,
+	is_write: bool,
+	tx: TxIndex,
+}
+
+impl<'a> Entry<'a> {
+	fn new(key: &'a AccessKey, is_write: bool, tx: TxIndex) -> Self {
+		let (space, bytes, is_prefix) = match key {
+			AccessKey::Account(bytes) => (0, bytes, false),
+			AccessKey::Storage(bytes) => (1, bytes, false),
+			AccessKey::StoragePrefix(bytes) => (1, bytes, true),
+		};
+		Entry { space, bytes, is_prefix, is_write, tx }
+	}
+
+	/// Equal keys adjacent, a prefix before every key it covers (itself as an exact key too).
+	fn sort_key(&self) -> (u8, &'a [u8], bool) {
+		(self.space, self.bytes, !self.is_prefix)
+	}
+
+	fn covers(&self, other: &Entry) -> bool {
+		self.is_prefix && self.space == other.space && other.bytes.starts_with(self.bytes)
+	}
+}
+
+/// A prefix whose range the sweep is inside.
+struct OpenPrefix<'a> {
+	entry: &'a Entry<'a>,
+	/// The transaction of the innermost writing prefix at or below this one on the stack. All
+	/// writing prefixes on the stack are already joined (each lies in the range of the ones
+	/// below it), so joining this one joins them all.
+	innermost_writer: Option<TxIndex>,
+}
+
+/// Join every pair of conflicting transactions, given their keys sorted by [`Entry::sort_key`].
+fn join_conflicts(entries: &[Entry], sets: &mut DisjointSets) {
+	let mut open: Vec<OpenPrefix> = Vec::new();
+	// `open[..joined]` are known to be in one set together with the last writer seen in their
+	// range; a new writer only has to join the prefixes above that and one of those below.
+	let mut joined = 0;
+	let mut run_start = 0;
+	while run_start < entries.len() {
+		// A run of equal keys: if one of them writes, they all conflict with it.
+		let first = &entries[run_start];
+		let run_len = entries[run_start..]
+			.iter()
+			.take_while(|e| e.sort_key() == first.sort_key())
+			.count();
+		let run = &entries[run_start..run_start + run_len];
+		run_start += run_len;
+
+		while open.last().is_some_and(|p| !p.entry.covers(first)) {
+			open.pop();
+		}
+		joined = joined.min(open.len());
+		if let Some(writer) = run.iter().find(|e| e.is_write) {
+			run.iter().for_each(|e| sets.union(e.tx, writer.tx));
+		}
+
+		for entry in run {
+			// Every open prefix covers this entry.
+			if let Some(writer) = open.last().and_then(|p| p.innermost_writer) {
+				sets.union(entry.tx, writer);
+			}
+			if entry.is_write {
+				for prefix in &open[joined..] {
+					sets.union(entry.tx, prefix.entry.tx);
+				}
+				if let Some(prefix) = open[..joined].last() {
+					sets.union(entry.tx, prefix.entry.tx);
+				}
+				joined = open.len();
+			}
+			if entry.is_prefix {
+				let below = open.last().and_then(|p| p.innermost_writer);
+				let innermost_writer = if entry.is_write { Some(entry.tx) } else { below };
+				open.push(OpenPrefix { entry, innermost_writer });
+			}
+		}
+	}
+}
+
+/// Union-find over transaction indices, by size with path halving.
+struct DisjointSets {
+	parent: Vec<TxIndex>,
+	size: Vec<TxIndex>,
+}
+
+impl DisjointSets {
+	fn new(count: usize) -> Self {
+		DisjointSets { parent: (0..count as TxIndex).collect(), size: vec![1; count] }
+	}
+
+	fn find(&mut self, mut x: TxIndex) -> TxIndex {
+		while self.parent[x as usize] != x {
+			let grandparent = self.parent[self.parent[x as usize] as usize];
+			self.parent[x as usize] = grandparent;
+			x = grandparent;
+		}
+		x
+	}
+
+	fn union(&mut self, a: TxIndex, b: TxIndex) {
+		let (a, b) = (self.find(a), self.find(b));
+		if a == b {
+			return;
+		}
+		let (big, small) = if self.size[a as usize] >= self.size[b as usize] { (a, b) } else { (b, a) };
+		self.parent[small as usize] = big;
+		self.size[big as usize] += self.size[small as usize];
+	}
+
+	/// The sets as groups: members ascending, groups ordered by their first member.
+	fn into_groups(mut self) -> Vec<Group> {
+		const NONE: TxIndex = TxIndex::MAX;
+		let mut group_of_root = vec![NONE; self.parent.len()];
+		let mut groups: Vec<Group> = Vec::new();
+		for tx in 0..self.parent.len() as TxIndex {
+			let root = self.find(tx) as usize;
+			if group_of_root[root] == NONE {
+				group_of_root[root] = groups.len() as TxIndex;
+				groups.push(Group { members: Vec::new() });
+			}
+			groups[group_of_root[root] as usize].members.push(tx);
+		}
+		groups
+	}
+}
+
+/// The groups one worker thread runs, and their total cost.
+///
+/// Invariant: `cost` is the saturating sum of the costs of the members of `groups`; `groups`
+/// holds indices into the `groups` argument of [`schedule`], ascending.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Lane {
+	/// Indices of the groups on this lane, ascending.
+	pub groups: Vec<u32>,
+	/// Sum of the costs of every transaction on this lane.
+	pub cost: u64,
+}
+
+/// Why [`schedule`] could not pack the groups.
+#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum ScheduleError {
+	/// Zero lanes were asked for; at least one is needed to run anything.
+	#[error("cannot schedule onto zero lanes")]
+	NoLanes,
+	/// A group names a transaction that has no cost: `costs` is shorter than the input the
+	/// groups were made from.
+	#[error("transaction {tx} has no cost (only {costs} costs given)")]
+	MissingCost {
+		/// The transaction without a cost.
+		tx: TxIndex,
+		/// How many costs were given.
+		costs: usize,
+	},
+}
+
+/// Pack `groups` onto `lanes` lanes so that the costliest lane is as cheap as the
+/// longest-processing-time-first rule makes it: groups by descending cost (ties: lower group
+/// index first), each onto the lane with the least cost so far (ties: lower lane index). Costs
+/// `O(G log G + G * lanes)` for `G` groups: lanes are meant to be threads, a handful.
+///
+/// `costs[tx]` is the cost of transaction `tx` (e.g. its weight's `ref_time`); a group costs the
+/// saturating sum of its members. Invariants of the result: exactly `lanes` lanes; every group
+/// on exactly one lane; deterministic. The costliest lane is at most 4/3 of the optimum
+/// (Graham's bound for LPT).
+pub fn schedule(groups: &[Group], costs: &[u64], lanes: usize) -> Result<Vec<Lane>, ScheduleError> {
+	if lanes == 0 {
+		return Err(ScheduleError::NoLanes);
+	}
+	let mut group_costs = Vec::with_capacity(groups.len());
+	for (index, group) in groups.iter().enumerate() {
+		let mut cost = 0u64;
+		for &tx in &group.members {
+			let tx_cost = costs
+				.get(tx as usize)
+				.ok_or(ScheduleError::MissingCost { tx, costs: costs.len() })?;
+			cost = cost.saturating_add(*tx_cost);
+		}
+		group_costs.push((Reverse(cost), index as u32));
+	}
+	group_costs.sort_unstable();
+
+	let mut result = vec![Lane::default(); lanes];
+	for (Reverse(cost), group) in group_costs {
+		let lane = (1..lanes)
+			.fold(0, |least, lane| if result[lane].cost < result[least].cost { lane } else { least });
+		result[lane].groups.push(group);
+		result[lane].cost = result[lane].cost.saturating_add(cost);
+	}
+	result.iter_mut().for_each(|lane| lane.groups.sort_unstable());
+	Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::AccessKey::*;
+
+	fn account(n: u8) -> AccessKey {
+		Account(vec![n])
+	}
+
+	fn members(groups: &[Group]) -> Vec<Vec<TxIndex>> {
+		groups.iter().map(|g| g.members.clone()).collect()
+	}
+
+	#[test]
+	fn transfers_between_disjoint_accounts_share_no_group() {
+		let sets = vec![
+			AccessSet::new().write(account(1)).write(account(2)),
+			AccessSet::new().write(account(3)).write(account(4)),
+			AccessSet::new().write(account(2)).write(account(5)),
+		];
+		assert_eq!(members(&partition(&sets)), vec![vec![0, 2], vec![1]]);
+	}
+
+	#[test]
+	fn readers_of_one_key_stay_apart_until_a_writer_joins_them() {
+		let reader = || AccessSet::new().read(Storage(b"k".to_vec()));
+		assert_eq!(members(&partition(&[reader(), reader()])), vec![vec![0], vec![1]]);
+		let writer = AccessSet::new().write(Storage(b"k".to_vec()));
+		assert_eq!(members(&partition(&[reader(), reader(), writer])), vec![vec![0, 1, 2]]);
+	}
+
+	#[test]
+	fn a_written_prefix_joins_every_key_under_it_but_not_its_siblings() {
+		let sets = vec![
+			AccessSet::new().read(Storage(b"ab1".to_vec())),
+			AccessSet::new().read(Storage(b"ac".to_vec())),
+			AccessSet::new().write(StoragePrefix(b"ab".to_vec())),
+			AccessSet::new().read(StoragePrefix(b"a".to_vec())),
+		];
+		assert_eq!(members(&partition(&sets)), vec![vec![0, 2, 3], vec![1]]);
+	}
+
+	#[test]
+	fn nested_read_prefixes_are_joined_by_a_write_below_them() {
+		let sets = vec![
+			AccessSet::new().read(StoragePrefix(b"a".to_vec())),
+			AccessSet::new().read(StoragePrefix(b"ab".to_vec())),
+			AccessSet::new().read(Storage(b"abc".to_vec())),
+			AccessSet::new().write(Storage(b"abd".to_vec())),
+		];
+		assert_eq!(members(&partition(&sets)), vec![vec![0, 1, 3], vec![2]]);
+	}
+
+	#[test]
+	fn empty_input_gives_no_groups_and_empty_sets_stand_alone() {
+		assert!(partition(&[]).is_empty());
+		assert_eq!(members(&partition(&[AccessSet::new(), AccessSet::new()])), vec![vec![0], vec![1]]);
+	}
+
+	#[test]
+	fn schedule_puts_the_costliest_groups_on_different_lanes() {
+		let groups: Vec<Group> = (0..4).map(|tx| Group { members: vec![tx] }).collect();
+		let lanes = schedule(&groups, &[5, 3, 3, 2], 2).expect("two lanes and all costs given");
+		assert_eq!(lanes[0], Lane { groups: vec![0, 3], cost: 7 });
+		assert_eq!(lanes[1], Lane { groups: vec![1, 2], cost: 6 });
+	}
+
+	#[test]
+	fn schedule_rejects_zero_lanes_and_missing_costs() {
+		let groups = vec![Group { members: vec![0, 1] }];
+		assert_eq!(schedule(&groups, &[1, 1], 0), Err(ScheduleError::NoLanes));
+		assert_eq!(schedule(&groups, &[1], 1), Err(ScheduleError::MissingCost { tx: 1, costs: 1 }));
+	}
+}
