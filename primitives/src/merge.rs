@@ -226,58 +226,84 @@ fn merge_append(base: Option<&[u8]>, writes: &[Option<&[u8]>]) -> Result<Vec<u8>
 	Ok(merged)
 }
 
-/// An unsigned integer an accumulator can hold.
-trait Accumulator: Copy + Default + Ord + Decode + Encode {
-	fn checked_add(self, other: Self) -> Option<Self>;
-	fn checked_sub(self, other: Self) -> Option<Self>;
+/// An unsigned integer type an accumulator rule sums.
+trait Accumulator: Copy + Default + Decode + Encode + Into<u128> + TryFrom<u128> {}
+impl Accumulator for u32 {}
+impl Accumulator for u64 {}
+impl Accumulator for u128 {}
+
+/// An unsigned 256-bit number: wide enough to sum up to 2^128 values of up to `u128::MAX`, so
+/// that no partial sum of gains or losses can overflow.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct U256 {
+	// Field order matters: the derived `Ord` compares `high` first.
+	high: u128,
+	low: u128,
 }
 
-macro_rules! impl_accumulator {
-	($($t:ty),*) => {$(
-		impl Accumulator for $t {
-			fn checked_add(self, other: Self) -> Option<Self> {
-				<$t>::checked_add(self, other)
-			}
-			fn checked_sub(self, other: Self) -> Option<Self> {
-				<$t>::checked_sub(self, other)
-			}
-		}
-	)*};
-}
-impl_accumulator!(u32, u64, u128);
+impl U256 {
+	fn add(self, value: u128) -> Self {
+		let (low, carry) = self.low.overflowing_add(value);
+		U256 { high: self.high.wrapping_add(carry as u128), low }
+	}
 
-/// Sums signed deltas of an unsigned type without a wider type: gains and losses apart.
-struct DeltaSum<T> {
-	base: T,
-	gained: T,
-	lost: T,
+	/// `self - other`; requires `self >= other`.
+	fn sub(self, other: U256) -> Self {
+		let (low, borrow) = self.low.overflowing_sub(other.low);
+		U256 { high: self.high.wrapping_sub(other.high).wrapping_sub(borrow as u128), low }
+	}
+
+	fn to_u128(self) -> Option<u128> {
+		(self.high == 0).then_some(self.low)
+	}
 }
 
-impl<T: Accumulator> DeltaSum<T> {
-	fn new(base: T) -> Self {
-		DeltaSum { base, gained: T::default(), lost: T::default() }
+/// Base plus the signed deltas of several values from it, without overflow on the way: gains
+/// and losses are summed apart, wide, and only the total must fit.
+struct DeltaSum {
+	base: u128,
+	gained: U256,
+	lost: U256,
+}
+
+impl DeltaSum {
+	fn new(base: u128) -> Self {
+		DeltaSum { base, gained: U256::default(), lost: U256::default() }
 	}
 
 	/// Add the delta from the base to `value`.
-	fn add(&mut self, value: T) -> Result<(), MergeError> {
-		let (total, delta) = if value >= self.base {
-			(&mut self.gained, value.checked_sub(self.base))
+	fn add(&mut self, value: u128) {
+		if value >= self.base {
+			self.gained = self.gained.add(value - self.base);
 		} else {
-			(&mut self.lost, self.base.checked_sub(value))
-		};
-		*total = delta.and_then(|delta| total.checked_add(delta)).ok_or(MergeError::Overflow)?;
-		Ok(())
+			self.lost = self.lost.add(self.base - value);
+		}
 	}
 
 	/// Base plus gains minus losses, if that fits `T`.
-	fn total(&self) -> Result<T, MergeError> {
-		let result = if self.gained >= self.lost {
-			self.gained.checked_sub(self.lost).and_then(|net| self.base.checked_add(net))
+	fn total<T: Accumulator>(&self) -> Result<T, MergeError> {
+		let total = if self.gained >= self.lost {
+			self.gained.sub(self.lost).to_u128().and_then(|net| self.base.checked_add(net))
 		} else {
-			self.lost.checked_sub(self.gained).and_then(|net| self.base.checked_sub(net))
+			self.lost.sub(self.gained).to_u128().and_then(|net| self.base.checked_sub(net))
 		};
-		result.ok_or(MergeError::Overflow)
+		total.and_then(|total| T::try_from(total).ok()).ok_or(MergeError::Overflow)
 	}
+}
+
+/// Decode every write (`None` for a write that removed an absent key), failing on the first
+/// malformed or removing one, before any arithmetic: the error does not depend on the values.
+fn decode_writes<T: Decode>(
+	base: Option<&[u8]>,
+	writes: &[Option<&[u8]>],
+) -> Result<Vec<Option<T>>, MergeError> {
+	positioned(writes)
+		.map(|(write, value)| match value {
+			Some(bytes) => decode_all::<T>(bytes, ValueAt::Write(write)).map(Some),
+			None if base.is_none() => Ok(None),
+			None => Err(MergeError::Removed { write }),
+		})
+		.collect()
 }
 
 fn sum_deltas<T: Accumulator>(
@@ -285,14 +311,9 @@ fn sum_deltas<T: Accumulator>(
 	writes: &[Option<&[u8]>],
 ) -> Result<T, MergeError> {
 	let base_value = base.map(|b| decode_all::<T>(b, ValueAt::Base)).transpose()?;
-	let mut sum = DeltaSum::new(base_value.unwrap_or_default());
-	for (write, value) in positioned(writes) {
-		match value {
-			Some(bytes) => sum.add(decode_all::<T>(bytes, ValueAt::Write(write))?)?,
-			None if base.is_none() => {},
-			None => return Err(MergeError::Removed { write }),
-		}
-	}
+	let values = decode_writes::<T>(base, writes)?;
+	let mut sum = DeltaSum::new(base_value.unwrap_or_default().into());
+	values.into_iter().flatten().for_each(|value| sum.add(value.into()));
 	sum.total()
 }
 
@@ -306,20 +327,13 @@ fn merge_weights(base: Option<&[u8]>, writes: &[Option<&[u8]>]) -> Result<Vec<u8
 		Some(bytes) => components(decode_all::<ClassWeights>(bytes, ValueAt::Base)?),
 		None => [0u64; 6].to_vec(),
 	};
-	let mut sums: Vec<DeltaSum<u64>> = base_value.into_iter().map(DeltaSum::new).collect();
-	for (write, value) in positioned(writes) {
-		let Some(bytes) = value else {
-			if base.is_none() {
-				continue;
-			}
-			return Err(MergeError::Removed { write });
-		};
-		let weights = components(decode_all::<ClassWeights>(bytes, ValueAt::Write(write))?);
-		sums.iter_mut().zip(weights).try_for_each(|(sum, value)| sum.add(value))?;
+	let mut sums: Vec<DeltaSum> = base_value.into_iter().map(|v| DeltaSum::new(v.into())).collect();
+	for weights in decode_writes::<ClassWeights>(base, writes)?.into_iter().flatten() {
+		sums.iter_mut().zip(components(weights)).for_each(|(sum, value)| sum.add(value.into()));
 	}
 	let mut merged = Vec::new();
 	for sum in &sums {
-		Compact(sum.total()?).encode_to(&mut merged);
+		Compact(sum.total::<u64>()?).encode_to(&mut merged);
 	}
 	Ok(merged)
 }
