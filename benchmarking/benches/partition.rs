@@ -1,1 +1,30 @@
-fn main(){}
+//! `partition` throughput: 10k and 100k transactions of 2..=10 storage keys each, at low
+//! contention (a key space 100 times the transaction count) and high contention (a key space a
+//! tenth of it, so most transactions end up in one group). Target: 100k in under 50 ms.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use pex_bench::workload;
+use pex_primitives::partition;
+use std::hint::black_box;
+
+fn partition_bench(c: &mut Criterion) {
+	let mut group = c.benchmark_group("partition");
+	group.sample_size(20);
+	for transactions in [10_000usize, 100_000] {
+		for (contention, key_space) in
+			[("low", 100 * transactions as u64), ("high", transactions as u64 / 10)]
+		{
+			let sets = workload::storage_keys(transactions, 2..=10, key_space, 42);
+			group.throughput(Throughput::Elements(transactions as u64));
+			group.bench_with_input(
+				BenchmarkId::new(contention, transactions),
+				&sets,
+				|b, sets| b.iter(|| partition(black_box(sets))),
+			);
+		}
+	}
+	group.finish();
+}
+
+criterion_group!(benches, partition_bench);
+criterion_main!(benches);

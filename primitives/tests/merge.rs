@@ -81,8 +81,7 @@ fn sums_that_leave_the_type_overflow() {
 #[test]
 fn gains_that_overflow_on_the_way_but_cancel_out_still_merge() {
 	// From u32::MAX / 2, three groups rise to u32::MAX and three fall to 0: the gains alone
-	// exceed u32::MAX, the net change is -(u32::MAX / 2 + 1) + ... = base + 3 * (MAX - base) -
-	// 3 * base, which fits.
+	// exceed u32::MAX, yet base + gains - losses = base + 3 fits.
 	let base = u32::MAX / 2;
 	let (high, low) = (u32::MAX.encode(), 0u32.encode());
 	let writes = [Some(&high[..]), Some(&high[..]), Some(&high[..]), Some(&low[..]), Some(&low[..]), Some(&low[..])];
