@@ -37,20 +37,46 @@ pub struct Group {
 /// If there are more than `u32::MAX` transactions.
 pub fn partition(sets: &[AccessSet]) -> Vec<Group> {
 	let count = TxIndex::try_from(sets.len()).expect("more than u32::MAX transactions");
-	let mut entries = Vec::with_capacity(sets.iter().map(AccessSet::len).sum());
+	let keys = sets.iter().map(AccessSet::len).sum();
+	let mut spaces = [Vec::new(), Vec::with_capacity(keys)];
 	for (tx, set) in (0..count).zip(sets) {
-		entries.extend(set.reads.iter().map(|key| Entry::new(key, false, tx)));
-		entries.extend(set.writes.iter().map(|key| Entry::new(key, true, tx)));
+		let keys = set.reads.iter().map(|key| (key, false)).chain(set.writes.iter().map(|k| (k, true)));
+		for (key, is_write) in keys {
+			let entry = Entry::new(key, is_write, tx);
+			spaces[entry.space as usize].push(entry);
+		}
 	}
-	entries.sort_unstable_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
 	let mut sets = DisjointSets::new(sets.len());
-	join_conflicts(&entries, &mut sets);
+	for mut entries in spaces {
+		sort_entries(&mut entries);
+		join_conflicts(&entries, &mut sets);
+	}
 	sets.into_groups()
+}
+
+/// Sort the entries of one space by [`Entry::sort_key`]: first by the inline head alone (a
+/// cheap integer sort that never reads key bytes), then each run of equal heads by the full
+/// key. Same result as one sort by the full key, at a fraction of the memory traffic.
+fn sort_entries(entries: &mut [Entry]) {
+	entries.sort_unstable_by_key(|e| e.head);
+	let mut start = 0;
+	while start < entries.len() {
+		let head = entries[start].head;
+		let len = entries[start..].iter().take_while(|e| e.head == head).count();
+		if len > 1 {
+			entries[start..start + len].sort_unstable_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+		}
+		start += len;
+	}
 }
 
 /// One key of one transaction, as the sweep sees it.
 struct Entry<'a> {
+	/// The first 8 bytes of `bytes`, big-endian, zero-padded: ordering by `head` first agrees
+	/// with ordering by `bytes` and mostly settles it without touching `bytes`, which live
+	/// elsewhere in memory (the sort is otherwise bound by cache misses).
+	head: u64,
 	/// 0 for accounts, 1 for storage: accounts never overlap storage.
 	space: u8,
 	bytes: &'a [u8],
@@ -66,12 +92,24 @@ impl<'a> Entry<'a> {
 			AccessKey::Storage(bytes) => (1, bytes, false),
 			AccessKey::StoragePrefix(bytes) => (1, bytes, true),
 		};
-		Entry { space, bytes, is_prefix, is_write, tx }
+		let mut head = [0u8; 8];
+		let len = bytes.len().min(8);
+		head[..len].copy_from_slice(&bytes[..len]);
+		Entry { head: u64::from_be_bytes(head), space, bytes, is_prefix, is_write, tx }
 	}
 
 	/// Equal keys adjacent, a prefix before every key it covers (itself as an exact key too).
 	fn sort_key(&self) -> (u8, &'a [u8], bool) {
 		(self.space, self.bytes, !self.is_prefix)
+	}
+
+	/// Whether `self` and `other` have the same [`Entry::sort_key`]; reads the key bytes only
+	/// when the inline fields agree.
+	fn same_key(&self, other: &Entry) -> bool {
+		self.space == other.space &&
+			self.head == other.head &&
+			self.is_prefix == other.is_prefix &&
+			self.bytes == other.bytes
 	}
 
 	fn covers(&self, other: &Entry) -> bool {
@@ -98,10 +136,9 @@ fn join_conflicts(entries: &[Entry], sets: &mut DisjointSets) {
 	while run_start < entries.len() {
 		// A run of equal keys: if one of them writes, they all conflict with it.
 		let first = &entries[run_start];
-		let run_len = entries[run_start..]
-			.iter()
-			.take_while(|e| e.sort_key() == first.sort_key())
-			.count();
+		// `1 +`: comparing `first` with itself would read its bytes for nothing.
+		let run_len =
+			1 + entries[run_start + 1..].iter().take_while(|e| e.same_key(first)).count();
 		let run = &entries[run_start..run_start + run_len];
 		run_start += run_len;
 
@@ -109,7 +146,7 @@ fn join_conflicts(entries: &[Entry], sets: &mut DisjointSets) {
 			open.pop();
 		}
 		joined = joined.min(open.len());
-		if let Some(writer) = run.iter().find(|e| e.is_write) {
+		if let Some(writer) = run.iter().find(|e| e.is_write).filter(|_| run_len > 1) {
 			run.iter().for_each(|e| sets.union(e.tx, writer.tx));
 		}
 
