@@ -64,8 +64,12 @@ fn sort_entries(entries: &mut [Entry]) {
 	while start < entries.len() {
 		let head = entries[start].head;
 		let len = entries[start..].iter().take_while(|e| e.head == head).count();
-		if len > 1 {
-			entries[start..start + len].sort_unstable_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+		let run = &mut entries[start..start + len];
+		if run[1..].iter().all(|e| e.bytes == run[0].bytes) {
+			// One key (the usual case for hashed keys): only prefix-before-exact is left.
+			run.sort_unstable_by_key(|e| !e.is_prefix);
+		} else {
+			run.sort_unstable_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 		}
 		start += len;
 	}
