@@ -2,6 +2,8 @@
 //! contention (a key space 100 times the transaction count) and high contention (a key space a
 //! tenth of it, so most transactions end up in one group). Target: 100k in under 50 ms.
 
+#![allow(missing_docs, reason = "criterion_group! generates an undocumented public function")]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pex_bench::workload;
 use pex_primitives::partition;
@@ -16,11 +18,9 @@ fn partition_bench(c: &mut Criterion) {
 		{
 			let sets = workload::storage_keys(transactions, 2..=10, key_space, 42);
 			group.throughput(Throughput::Elements(transactions as u64));
-			group.bench_with_input(
-				BenchmarkId::new(contention, transactions),
-				&sets,
-				|b, sets| b.iter(|| partition(black_box(sets))),
-			);
+			group.bench_with_input(BenchmarkId::new(contention, transactions), &sets, |b, sets| {
+				b.iter(|| partition(black_box(sets)))
+			});
 		}
 	}
 	group.finish();

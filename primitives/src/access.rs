@@ -15,7 +15,17 @@ use scale_info::TypeInfo;
 /// with it (the prefix itself included) and every prefix that starts with it or that it starts
 /// with. The relation is symmetric and reflexive.
 #[derive(
-	Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Hash,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
 )]
 pub enum AccessKey {
 	/// An account, named by the SCALE encoding of the runtime's `AccountId`.
@@ -45,9 +55,7 @@ impl AccessKey {
 /// Invariant: a key listed in `writes` counts as read too; listing it in `reads` as well changes
 /// nothing. Both are sets, so the order in which keys were added never matters, and the SCALE
 /// encoding of equal sets is equal.
-#[derive(
-	Clone, PartialEq, Eq, Default, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo,
-)]
+#[derive(Clone, PartialEq, Eq, Default, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct AccessSet {
 	/// Keys the transaction may read and does not write.
 	pub reads: BTreeSet<AccessKey>,
@@ -80,7 +88,9 @@ impl AccessSet {
 	pub fn conflicts_with(&self, other: &AccessSet) -> bool {
 		let overlaps_any =
 			|key: &AccessKey, keys: &BTreeSet<AccessKey>| keys.iter().any(|k| key.overlaps(k));
-		self.writes.iter().any(|w| overlaps_any(w, &other.writes) || overlaps_any(w, &other.reads)) ||
+		self.writes
+			.iter()
+			.any(|w| overlaps_any(w, &other.writes) || overlaps_any(w, &other.reads)) ||
 			other.writes.iter().any(|w| overlaps_any(w, &self.reads))
 	}
 

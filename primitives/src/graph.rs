@@ -98,8 +98,10 @@ impl DependencyGraph {
 		if node == dependency {
 			return Err(GraphError::SelfDependency { node });
 		}
-		let deps =
-			self.dependencies.get_mut(node as usize).ok_or(GraphError::UnknownNode { node, len })?;
+		let deps = self
+			.dependencies
+			.get_mut(node as usize)
+			.ok_or(GraphError::UnknownNode { node, len })?;
 		if let Err(at) = deps.binary_search(&dependency) {
 			deps.insert(at, dependency);
 		}
@@ -232,8 +234,7 @@ mod tests {
 
 	#[test]
 	fn duplicate_edges_count_once() {
-		let graph =
-			DependencyGraph::from_dependencies(&[vec![1, 1], vec![]]).expect("valid graph");
+		let graph = DependencyGraph::from_dependencies(&[vec![1, 1], vec![]]).expect("valid graph");
 		assert_eq!(graph.dependencies(0), &[1]);
 		assert_eq!(graph.levels(), Ok(vec![vec![1], vec![0]]));
 	}

@@ -3,19 +3,20 @@
 //! The vocabulary every part of pex uses to reason about parallel execution. `no_std`, so the
 //! runtime, the pallets and the node share one definition.
 //!
-//! 1. [`AccessSet`] (`access`): the [`AccessKey`]s (accounts, exact storage keys, storage
-//!    prefixes) a transaction reads and writes, and the conflict relation between two sets:
-//!    write/write or read/write on overlapping keys; read/read never conflicts.
+//! 1. [`AccessSet`] (`access`): the [`AccessKey`]s (accounts, exact storage keys, storage prefixes)
+//!    a transaction reads and writes, and the conflict relation between two sets: write/write or
+//!    read/write on overlapping keys; read/read never conflicts.
 //! 2. [`partition`] (`partition`): transactions into [`Group`]s so that no two groups conflict,
 //!    exactly the connected components of the conflict relation, in near-linear time; and
 //!    [`schedule`], which packs groups onto a fixed number of [`Lane`]s by cost.
 //! 3. [`DependencyGraph`] (`graph`): dependency edges, Kahn levels (each level depends only on
 //!    earlier ones), cycles reported with their members.
-//! 4. [`HotKey`] and [`MergeRule`] (`merge`): block-wide storage items every extrinsic writes,
-//!    and [`merge`], the pure functions over SCALE bytes that combine the groups' writes into the
-//!    value a sequential run leaves.
-//! 5. [`ParallelExecutionApi`] (`api`): the runtime API through which the runtime declares
-//!    access sets and hot keys, and runs the post-inherent step in the block builder's base.
+//! 4. [`HotKey`] and [`MergeRule`] (`merge`): block-wide storage items every extrinsic writes, and
+//!    [`merge`], the pure functions over SCALE bytes that combine the groups' writes into the value
+//!    a sequential run leaves.
+//! 5. [`ParallelExecutionApi`] (declared at the crate root, as polkadot-sdk's API crates do, so
+//!    `impl_runtime_apis!` finds it): the runtime API through which the runtime declares access
+//!    sets and hot keys, and runs the post-inherent step in the block builder's base.
 //!
 //! Determinism: no function here depends on hash-map iteration order, thread timing or time.
 
@@ -24,16 +25,46 @@
 extern crate alloc;
 
 mod access;
-pub mod api;
 mod graph;
 mod merge;
 mod partition;
 
 pub use access::{AccessKey, AccessSet};
-pub use api::ParallelExecutionApi;
 pub use graph::{DependencyGraph, GraphError, NodeIndex};
 pub use merge::{hot_key_for, merge, HotKey, KeyMatch, MergeError, MergeRule, ValueAt};
 pub use partition::{partition, schedule, Group, Lane, ScheduleError};
 
+use alloc::vec::Vec;
+use sp_runtime::traits::Block as BlockT;
+
 /// A transaction's position in the input of [`partition`] (for the block builder: pool order).
 pub type TxIndex = u32;
+
+sp_api::decl_runtime_apis! {
+	/// What the parallel block builder needs to know from the runtime, and the one step of block
+	/// building no stock runtime API triggers on its own.
+	///
+	/// Because the runtime answers, a runtime upgrade through governance can change access sets
+	/// and hot keys without a node release.
+	pub trait ParallelExecutionApi {
+		/// The keys `extrinsic` may read and write when applied in the current state.
+		///
+		/// Invariant the runtime promises: applying the extrinsic touches no account or storage
+		/// key outside the set, other than declared hot keys. The builder checks the storage keys
+		/// really touched and re-executes sequentially whatever lied, so a wrong set costs time,
+		/// never correctness.
+		fn access_set(extrinsic: <Block as BlockT>::Extrinsic) -> AccessSet;
+
+		/// The block-wide storage items every extrinsic may write, each with the rule that merges
+		/// the writes of parallel groups into the value a sequential run leaves.
+		fn hot_keys() -> Vec<HotKey>;
+
+		/// Run the executive's post-inherent step (`frame_executive::Executive::inherents_applied`:
+		/// mark inherents applied, `on_poll`, multi-block-migration steps) once, after the
+		/// inherents and before the first other extrinsic.
+		///
+		/// A sequential block runs this step inside its first non-inherent extrinsic; the builder
+		/// runs it in the base state so that parallel groups do not each run it again.
+		fn inherents_applied();
+	}
+}

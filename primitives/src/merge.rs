@@ -20,7 +20,16 @@ use scale_info::TypeInfo;
 /// the value the key has after running the groups one after the other, in commit order, when
 /// the item behaves as the rule assumes (see each variant).
 #[derive(
-	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Encode, Decode, DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
 	TypeInfo,
 )]
 pub enum MergeRule {
@@ -329,7 +338,9 @@ fn merge_weights(base: Option<&[u8]>, writes: &[Option<&[u8]>]) -> Result<Vec<u8
 	};
 	let mut sums: Vec<DeltaSum> = base_value.into_iter().map(|v| DeltaSum::new(v.into())).collect();
 	for weights in decode_writes::<ClassWeights>(base, writes)?.into_iter().flatten() {
-		sums.iter_mut().zip(components(weights)).for_each(|(sum, value)| sum.add(value.into()));
+		sums.iter_mut()
+			.zip(components(weights))
+			.for_each(|(sum, value)| sum.add(value.into()));
 	}
 	let mut merged = Vec::new();
 	for sum in &sums {

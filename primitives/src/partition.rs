@@ -10,6 +10,10 @@
 //! prefix covers follows it directly, so one sweep with a stack of the prefixes still "open"
 //! finds all overlaps. Union-find joins conflicting transactions. Costs `O(K log K)` for `K`
 //! keys in all (the sort) plus near-linear union-find.
+//!
+//! The sort dominates, and is bound by memory: every key's bytes live in their own allocation.
+//! So each entry carries its first 8 bytes inline (`head`), the sort orders by that integer
+//! first, and key bytes are read only where two heads are equal (equal keys, mostly).
 
 use crate::{AccessKey, AccessSet, TxIndex};
 use alloc::{vec, vec::Vec};
@@ -40,7 +44,11 @@ pub fn partition(sets: &[AccessSet]) -> Vec<Group> {
 	let keys = sets.iter().map(AccessSet::len).sum();
 	let mut spaces = [Vec::new(), Vec::with_capacity(keys)];
 	for (tx, set) in (0..count).zip(sets) {
-		let keys = set.reads.iter().map(|key| (key, false)).chain(set.writes.iter().map(|k| (k, true)));
+		let keys = set
+			.reads
+			.iter()
+			.map(|key| (key, false))
+			.chain(set.writes.iter().map(|k| (k, true)));
 		for (key, is_write) in keys {
 			let entry = Entry::new(key, is_write, tx);
 			spaces[entry.space as usize].push(entry);
@@ -141,8 +149,7 @@ fn join_conflicts(entries: &[Entry], sets: &mut DisjointSets) {
 		// A run of equal keys: if one of them writes, they all conflict with it.
 		let first = &entries[run_start];
 		// `1 +`: comparing `first` with itself would read its bytes for nothing.
-		let run_len =
-			1 + entries[run_start + 1..].iter().take_while(|e| e.same_key(first)).count();
+		let run_len = 1 + entries[run_start + 1..].iter().take_while(|e| e.same_key(first)).count();
 		let run = &entries[run_start..run_start + run_len];
 		run_start += run_len;
 
@@ -202,7 +209,8 @@ impl DisjointSets {
 		if a == b {
 			return;
 		}
-		let (big, small) = if self.size[a as usize] >= self.size[b as usize] { (a, b) } else { (b, a) };
+		let (big, small) =
+			if self.size[a as usize] >= self.size[b as usize] { (a, b) } else { (b, a) };
 		self.parent[small as usize] = big;
 		self.size[big as usize] += self.size[small as usize];
 	}
@@ -281,8 +289,11 @@ pub fn schedule(groups: &[Group], costs: &[u64], lanes: usize) -> Result<Vec<Lan
 
 	let mut result = vec![Lane::default(); lanes];
 	for (Reverse(cost), group) in group_costs {
-		let lane = (1..lanes)
-			.fold(0, |least, lane| if result[lane].cost < result[least].cost { lane } else { least });
+		let lane =
+			(1..lanes).fold(
+				0,
+				|least, lane| if result[lane].cost < result[least].cost { lane } else { least },
+			);
 		result[lane].groups.push(group);
 		result[lane].cost = result[lane].cost.saturating_add(cost);
 	}
@@ -346,7 +357,10 @@ mod tests {
 	#[test]
 	fn empty_input_gives_no_groups_and_empty_sets_stand_alone() {
 		assert!(partition(&[]).is_empty());
-		assert_eq!(members(&partition(&[AccessSet::new(), AccessSet::new()])), vec![vec![0], vec![1]]);
+		assert_eq!(
+			members(&partition(&[AccessSet::new(), AccessSet::new()])),
+			vec![vec![0], vec![1]]
+		);
 	}
 
 	#[test]

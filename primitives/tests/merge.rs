@@ -70,12 +70,21 @@ fn sums_that_leave_the_type_overflow() {
 	let two = 2u128.encode();
 	// Two groups each add 1 to u128::MAX - 1.
 	let base = (u128::MAX - 1).encode();
-	assert_eq!(merge(MergeRule::SumU128, Some(&base), &[Some(&max), Some(&max)]), Err(MergeError::Overflow));
+	assert_eq!(
+		merge(MergeRule::SumU128, Some(&base), &[Some(&max), Some(&max)]),
+		Err(MergeError::Overflow)
+	);
 	// Two groups each take 1 from 1: the total would be -1.
 	let zero = 0u128.encode();
-	assert_eq!(merge(MergeRule::SumU128, Some(&one), &[Some(&zero), Some(&zero)]), Err(MergeError::Overflow));
+	assert_eq!(
+		merge(MergeRule::SumU128, Some(&one), &[Some(&zero), Some(&zero)]),
+		Err(MergeError::Overflow)
+	);
 	// A gain and a loss that cancel out are fine even at the edge.
-	assert_eq!(merge(MergeRule::SumU128, Some(&one), &[Some(&two), Some(&zero)]), Ok(Some(one.clone())));
+	assert_eq!(
+		merge(MergeRule::SumU128, Some(&one), &[Some(&two), Some(&zero)]),
+		Ok(Some(one.clone()))
+	);
 }
 
 #[test]
@@ -84,9 +93,19 @@ fn gains_that_overflow_on_the_way_but_cancel_out_still_merge() {
 	// exceed u32::MAX, yet base + gains - losses = base + 3 fits.
 	let base = u32::MAX / 2;
 	let (high, low) = (u32::MAX.encode(), 0u32.encode());
-	let writes = [Some(&high[..]), Some(&high[..]), Some(&high[..]), Some(&low[..]), Some(&low[..]), Some(&low[..])];
+	let writes = [
+		Some(&high[..]),
+		Some(&high[..]),
+		Some(&high[..]),
+		Some(&low[..]),
+		Some(&low[..]),
+		Some(&low[..]),
+	];
 	let expected = (base as i64 + 3 * (u32::MAX - base) as i64 - 3 * base as i64) as u32;
-	assert_eq!(merge(MergeRule::SumU32, Some(&base.encode()), &writes), Ok(Some(expected.encode())));
+	assert_eq!(
+		merge(MergeRule::SumU32, Some(&base.encode()), &writes),
+		Ok(Some(expected.encode()))
+	);
 }
 
 /// Variable-length items, so the merge cannot rely on a fixed item size.
@@ -271,5 +290,8 @@ fn an_append_that_rewrote_the_base_items_is_not_an_append() {
 		merge(MergeRule::Append, Some(&base), &[Some(&extra_bytes_no_items)]),
 		Err(MergeError::NotAnAppend { write: 0 })
 	);
-	assert_eq!(merge(MergeRule::Append, Some(&base), &[None]), Err(MergeError::Removed { write: 0 }));
+	assert_eq!(
+		merge(MergeRule::Append, Some(&base), &[None]),
+		Err(MergeError::Removed { write: 0 })
+	);
 }
