@@ -165,19 +165,19 @@ pub fn merge(
 	base: Option<&[u8]>,
 	writes: &[Option<&[u8]>],
 ) -> Result<Option<Vec<u8>>, MergeError> {
-	let changed = || writes.iter().any(|write| *write != base);
+	let first_change = writes.iter().position(|write| *write != base);
 	match rule {
 		MergeRule::Positional => Ok(writes.last().copied().unwrap_or(base).map(<[u8]>::to_vec)),
-		_ if !changed() => Ok(base.map(<[u8]>::to_vec)),
+		MergeRule::Conflict => match first_change {
+			Some(write) => Err(MergeError::Conflict { write: write as u32 }),
+			None => Ok(base.map(<[u8]>::to_vec)),
+		},
+		_ if first_change.is_none() => Ok(base.map(<[u8]>::to_vec)),
 		MergeRule::Append => merge_append(base, writes).map(Some),
 		MergeRule::SumU32 => sum_deltas::<u32>(base, writes).map(|sum| Some(sum.encode())),
 		MergeRule::SumU64 => sum_deltas::<u64>(base, writes).map(|sum| Some(sum.encode())),
 		MergeRule::SumU128 => sum_deltas::<u128>(base, writes).map(|sum| Some(sum.encode())),
 		MergeRule::PerClassWeightSum => merge_weights(base, writes).map(Some),
-		MergeRule::Conflict => {
-			let write = writes.iter().position(|write| *write != base).unwrap_or_default();
-			Err(MergeError::Conflict { write: write as u32 })
-		},
 	}
 }
 
