@@ -9,6 +9,11 @@
 //! Every rule sees the value the key had in the base state all groups forked from, and the final
 //! value of every group that wrote it, in commit order. The rules are pure functions over SCALE
 //! bytes; bytes that do not decode as the rule's type are an error, never a panic.
+//!
+//! Transient items (`:transaction_level:`, `System::ExtrinsicWeightReclaimed`, ...), written and
+//! restored inside every extrinsic, need no rule of their own: a key whose final value equals
+//! its base value is no write at all, for the block builder's validation as for every rule here
+//! but [`MergeRule::Positional`].
 
 use alloc::vec::Vec;
 use codec::{Compact, Decode, DecodeWithMemTracking, Encode};
@@ -347,4 +352,41 @@ fn merge_weights(base: Option<&[u8]>, writes: &[Option<&[u8]>]) -> Result<Vec<u8
 		Compact(sum.total::<u64>()?).encode_to(&mut merged);
 	}
 	Ok(merged)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use alloc::vec;
+
+	fn hot(key: KeyMatch, rule: MergeRule) -> HotKey {
+		HotKey { key, rule }
+	}
+
+	#[test]
+	fn the_most_specific_hot_key_governs_a_storage_key() {
+		let hot_keys = vec![
+			hot(KeyMatch::Prefix(b"sys".to_vec()), MergeRule::Conflict),
+			hot(KeyMatch::Prefix(b"sys:ev".to_vec()), MergeRule::Append),
+			hot(KeyMatch::Exact(b"sys:evcount".to_vec()), MergeRule::SumU32),
+			hot(KeyMatch::Prefix(b"sys:ev".to_vec()), MergeRule::Positional),
+		];
+		let rule = |key: &[u8]| hot_key_for(&hot_keys, key).map(|h| h.rule);
+		assert_eq!(rule(b"sys:evcount"), Some(MergeRule::SumU32));
+		// The longest prefix wins; of two equal ones, the first listed.
+		assert_eq!(rule(b"sys:events"), Some(MergeRule::Append));
+		assert_eq!(rule(b"sys:weight"), Some(MergeRule::Conflict));
+		assert_eq!(rule(b"balances"), None);
+		// An exact key matches itself only, not longer keys.
+		assert_eq!(rule(b"sys:evcount2"), Some(MergeRule::Append));
+	}
+
+	#[test]
+	fn a_prefix_matches_itself_and_the_keys_under_it() {
+		let entry = hot(KeyMatch::Prefix(b"ab".to_vec()), MergeRule::Positional);
+		assert!(entry.matches(b"ab"));
+		assert!(entry.matches(b"abc"));
+		assert!(!entry.matches(b"a"));
+		assert!(!entry.matches(b"ba"));
+	}
 }
