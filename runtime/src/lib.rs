@@ -1,6 +1,6 @@
 //! # pex runtime
 //!
-//! Not implemented yet: issue [P3] fills this crate.
+//! Not implemented yet: issue \[P3\] fills this crate.
 //!
 //! It will be a FRAME runtime built to WASM with `pallet-batch-deploy`, balances, transaction
 //! fees, sudo governance, and an implementation of `pex_primitives::ParallelExecutionApi` (access

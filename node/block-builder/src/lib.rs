@@ -1,6 +1,6 @@
 //! # pex block builder
 //!
-//! Not implemented yet: issue [P4] fills this crate.
+//! Not implemented yet: issue \[P4\] fills this crate.
 //!
 //! It will build a block in the six steps of the pex architecture: a sequential base
 //! (`initialize_block`, inherents, the post-inherent step), admission under the block's global

@@ -68,7 +68,7 @@ mod benchmarks {
 		);
 
 		assert_eq!(plan.levels.len() as u32, c);
-		assert!(plan.addresses.iter().all(|a| Deployments::<T>::contains_key(a)));
+		assert!(plan.addresses.iter().all(Deployments::<T>::contains_key));
 	}
 
 	/// One contract of `b` bytes.

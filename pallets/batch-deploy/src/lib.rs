@@ -33,17 +33,10 @@
 //!
 //! ### Example
 //!
-//! A Token, then a Router whose constructor takes the Token's address:
-//!
-//! ```ignore
-//! let token = ContractSpec { name: b"Token", code: token_code, constructor_input: vec![],
-//!     dependencies: vec![], value: 0, salt: [0; 32] };
-//! let router = ContractSpec { name: b"Router", code: router_code,
-//!     constructor_input: placeholder::placeholder(0).to_vec(),
-//!     dependencies: vec![DependencyRef::Name(b"Token")], value: 0, salt: [0; 32] };
-//! BatchDeploy::batch_deploy(origin, vec![router, token], DeployMode::AllOrNothing)
-//! ```
-//! (bounded vectors elided; `tests.rs` has the real thing.)
+//! A Router that needs the addresses of a Token and a Factory, a Token that needs the
+//! Factory's: sent in any order, deployed Factory, Token, Router, each constructor given the
+//! addresses it asked for through placeholders.
+#![doc = docify::embed!("src/tests.rs", a_suite_deploys_dependencies_first_with_events_in_order)]
 //!
 //! ## Determinism and parallel execution
 //!
@@ -373,6 +366,7 @@ pub mod pallet {
 			T::WeightInfo::deploy(Pallet::<T>::batch_shape(core::slice::from_ref(&**spec)).1)
 				.saturating_add(T::MaxDeployWeight::get())
 		)]
+		#[allow(clippy::boxed_local, reason = "boxed to keep RuntimeCall small")]
 		pub fn deploy(
 			origin: OriginFor<T>,
 			spec: Box<ContractSpecOf<T>>,

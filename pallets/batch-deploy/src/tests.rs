@@ -369,7 +369,7 @@ fn a_rejected_batch_is_charged_only_its_validation() {
 fn one_contract_deploys_records_and_reports() {
 	ExtBuilder::default().build().execute_with(|| {
 		let spec = contract("Solo");
-		let address = address_of(&[spec.clone()], 0);
+		let address = address_of(core::slice::from_ref(&spec), 0);
 		assert_ok!(BatchDeploy::deploy(RuntimeOrigin::signed(ALICE), Box::new(spec.clone())));
 		let record = Deployments::<Test>::get(address).expect("recorded");
 		assert_eq!(record.deployer, ALICE);
@@ -383,10 +383,24 @@ fn one_contract_deploys_records_and_reports() {
 	});
 }
 
+#[docify::export]
 #[test]
 fn a_suite_deploys_dependencies_first_with_events_in_order() {
 	ExtBuilder::default().build().execute_with(|| {
-		let contracts = suite();
+		// Router needs Token (by name) and Factory (by index) and takes both addresses; Token
+		// needs Factory and takes its address.
+		let contracts = vec![
+			with_input(
+				needing(contract("Router"), vec![by_name("Token"), DependencyRef::Index(2)]),
+				[placeholder(1), placeholder(2)].concat(),
+			),
+			with_input(
+				needing(contract("Token"), vec![by_name("Factory")]),
+				placeholder(2).to_vec(),
+			),
+			contract("Factory"),
+		];
+		assert_eq!(contracts, suite());
 		let plan = BatchDeploy::plan(&ALICE, &contracts).expect("valid suite");
 		assert_eq!(plan.levels, vec![vec![2], vec![1], vec![0]]);
 		assert_ok!(deploy_batch(ALICE, contracts.clone(), DeployMode::AllOrNothing));
@@ -512,7 +526,7 @@ fn all_or_nothing_reverts_the_whole_batch_on_a_failure() {
 			ALICE,
 			contracts,
 			DeployMode::AllOrNothing,
-			DispatchError::Other("mock: constructor reverted").into(),
+			DispatchError::Other("mock: constructor reverted"),
 		);
 	});
 }
@@ -560,7 +574,7 @@ fn best_effort_fails_dependents_and_deploys_the_rest() {
 fn a_failed_deployment_leaves_nothing_of_what_the_engine_wrote() {
 	ExtBuilder::default().build().execute_with(|| {
 		let bad = with_code(contract("Bad"), b"FAIL: reverts");
-		let address = address_of(&[bad.clone()], 0);
+		let address = address_of(core::slice::from_ref(&bad), 0);
 		assert_ok!(deploy_batch(ALICE, vec![bad.clone()], DeployMode::BestEffort));
 		// The mock stored code and contract before reverting; the pallet rolled both back.
 		assert_eq!(MockDeployer::code(&MockDeployer::code_hash(&bad.code)), None);
@@ -603,7 +617,7 @@ fn code_too_heavy_for_the_deployment_limit_fails_in_the_engine() {
 			ALICE,
 			vec![heavy],
 			DeployMode::AllOrNothing,
-			DispatchError::Other("mock: out of weight").into(),
+			DispatchError::Other("mock: out of weight"),
 		);
 	});
 }
@@ -616,7 +630,7 @@ fn deploying_the_same_contract_twice_fails_the_second_time() {
 			ALICE,
 			vec![contract("A")],
 			DeployMode::AllOrNothing,
-			DispatchError::Other("mock: address in use").into(),
+			DispatchError::Other("mock: address in use"),
 		);
 	});
 }

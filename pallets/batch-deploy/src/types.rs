@@ -48,6 +48,10 @@ pub enum DependencyRef<MaxNameLen: Get<u32>> {
 	TypeInfo,
 )]
 #[scale_info(skip_type_params(MaxNameLen, MaxCodeLen, MaxInputLen, MaxDependencies))]
+#[allow(
+	clippy::multiple_bound_locations,
+	reason = "the derives repeat the bounds in a where clause"
+)]
 pub struct ContractSpec<
 	Balance: Clone + PartialEq + Eq + Debug,
 	MaxNameLen: Get<u32>,
@@ -165,6 +169,10 @@ pub struct BatchId<BlockNumber> {
 )]
 #[scale_info(skip_type_params(MaxNameLen, MaxDependencies))]
 #[codec(mel_bound(AccountId: MaxEncodedLen, Address: MaxEncodedLen, BlockNumber: MaxEncodedLen))]
+#[allow(
+	clippy::multiple_bound_locations,
+	reason = "the derives repeat the bounds in a where clause"
+)]
 pub struct DeploymentRecord<
 	AccountId: Clone + PartialEq + Eq + Debug,
 	Address: Clone + PartialEq + Eq + Debug,

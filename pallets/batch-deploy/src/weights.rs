@@ -2,7 +2,7 @@
 //!
 //! NOT YET GENERATED. These are hand-written, deliberately high estimates in the shape
 //! `frame-omni-bencher` generates, because benchmarking needs a runtime and `pex-runtime` is
-//! built by issue [P3]. Once it exists, regenerate this file on the reference machine with:
+//! built by issue \[P3\]. Once it exists, regenerate this file on the reference machine with:
 //!
 //! ```sh
 //! cargo build --release -p pex-runtime --features runtime-benchmarks
