@@ -292,6 +292,11 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+
 		fn integrity_test() {
 			assert!(
 				T::MaxContracts::get() <= u16::MAX as u32,
@@ -694,6 +699,43 @@ pub mod pallet {
 					Err(error) => TransactionOutcome::Rollback(Err(error)),
 				}
 			})
+		}
+	}
+
+	#[cfg(any(test, feature = "try-runtime"))]
+	impl<T: Config> Pallet<T> {
+		/// The pallet's invariants, checked one by one.
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::check_limits_within_constants()?;
+			Self::check_dependencies_recorded()
+		}
+
+		/// [`Limits`] never exceed the `Config` constants.
+		fn check_limits_within_constants() -> Result<(), sp_runtime::TryRuntimeError> {
+			ensure!(
+				Limits::<T>::get().is_none_or(|limits| limits.within(&Self::max_limits())),
+				"Limits exceed the Config constants"
+			);
+			Ok(())
+		}
+
+		/// Every contract a record depends on was deployed by this pallet too, before it (in
+		/// the same batch or an earlier one).
+		fn check_dependencies_recorded() -> Result<(), sp_runtime::TryRuntimeError> {
+			for (address, record) in Deployments::<T>::iter() {
+				for dependency in &record.dependencies {
+					let Some(dependency) = Deployments::<T>::get(dependency) else {
+						log::error!(target: LOG_TARGET, "{address:?} depends on an unrecorded contract");
+						return Err("a deployment depends on an unrecorded contract".into());
+					};
+					ensure!(
+						(dependency.batch.block, dependency.batch.extrinsic) <=
+							(record.batch.block, record.batch.extrinsic),
+						"a deployment depends on a later one"
+					);
+				}
+			}
+			Ok(())
 		}
 	}
 

@@ -439,6 +439,30 @@ fn placeholders_become_the_addresses_of_the_dependencies() {
 }
 
 #[test]
+fn the_invariants_hold_after_deployments_and_catch_a_dangling_dependency() {
+	ExtBuilder::default().build().execute_with(|| {
+		let contracts = suite();
+		let plan = BatchDeploy::plan(&ALICE, &contracts).expect("valid suite");
+		assert_ok!(deploy_batch(ALICE, contracts, DeployMode::AllOrNothing));
+		assert_ok!(BatchDeploy::do_try_state());
+		// Forget the factory: the token's record now points at nothing.
+		Deployments::<Test>::remove(plan.addresses[2]);
+		assert!(BatchDeploy::do_try_state().is_err());
+	});
+}
+
+#[test]
+fn limits_above_the_constants_break_the_invariants() {
+	ExtBuilder::default().build().execute_with(|| {
+		crate::Limits::<Test>::put(BatchLimits {
+			max_contracts: MaxContracts::get() + 1,
+			..limits()
+		});
+		assert!(BatchDeploy::do_try_state().is_err());
+	});
+}
+
+#[test]
 fn records_list_the_addresses_of_dependencies_in_declared_order() {
 	ExtBuilder::default().build().execute_with(|| {
 		let contracts = suite();
