@@ -1,8 +1,9 @@
 # pex: the two commands of the README, and what they are made of. `.ci/run` calls `make test`.
 #
 #   make run    install what is missing, build, run the main job (today: the pex-bench demo)
-#   make test   install what is missing, then fmt, clippy, rustdoc, the test suite, the no_std
-#               WASM check and the one-release-line dependency check: exactly what CI runs
+#   make test   install what is missing, then fmt, clippy, rustdoc, the test suite (which builds
+#               the runtime's WASM blob, and with it every no_std crate) and the one-release-line
+#               dependency check: exactly what CI runs
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -12,13 +13,17 @@ WASM_TARGET := wasm32v1-none
 # polkadot-sdk's rustfmt options are partly nightly-only: use nightly when the machine has it.
 FMT := $(shell rustup toolchain list 2>/dev/null | grep -q '^nightly' && echo 'cargo +nightly fmt' || echo 'cargo fmt')
 NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
+# substrate-wasm-builder finds the lock file by walking up from the target dir; CI keeps that
+# outside the clone, where it would find none and resolve the runtime's dependencies afresh
+# (losing the pinned alloy versions pallet-revive needs). Point it at the workspace.
+export WASM_BUILD_WORKSPACE_HINT := $(CURDIR)
 
-.PHONY: run test deps fmt fmt-check clippy docs unit-tests wasm-check dependency-check bench
+.PHONY: run test deps fmt fmt-check clippy docs unit-tests dependency-check bench
 
 run: deps
 	cargo run --release -p pex-bench -- partition
 
-test: deps fmt-check clippy docs unit-tests wasm-check dependency-check
+test: deps fmt-check clippy docs unit-tests dependency-check
 	@echo "make test: all checks passed"
 
 # Debian packages (protoc for litep2p, clang for librocksdb-sys and bindgen) and the WASM target
@@ -40,35 +45,35 @@ fmt-check:
 	$(FMT) --all -- --check
 
 # Lint with every feature on (benchmarks, try-runtime), so that code is checked too.
+# (`SKIP_WASM_BUILD`: lints and docs do not need the runtime's blob; the tests build it.)
 clippy:
-	cargo clippy --workspace --all-targets --all-features -- -D warnings
+	SKIP_WASM_BUILD=1 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 # Every public item documented, every intra-doc link resolving.
 docs:
-	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+	SKIP_WASM_BUILD=1 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 
-# With `runtime-benchmarks`, so each pallet's benchmarks run as tests against its mock too.
-TEST_FEATURES := --features pallet-batch-deploy/runtime-benchmarks
+# Builds the runtime's WASM blob: target/debug/wbuild/pex-runtime/pex_runtime.wasm
+# Then each pallet again with `runtime-benchmarks` and `try-runtime`, on its own (a workspace-wide
+# feature would change the runtime and its blob), so its benchmarks and invariants run as tests.
+PALLET_FEATURES := --features runtime-benchmarks,try-runtime
 
 unit-tests:
 ifeq ($(NEXTEST),yes)
-	cargo nextest run --workspace $(TEST_FEATURES) --no-fail-fast
-	cargo test --workspace $(TEST_FEATURES) --doc
+	cargo nextest run --workspace --no-fail-fast
+	cargo nextest run -p pallet-batch-deploy $(PALLET_FEATURES) --no-fail-fast
+	cargo test --workspace --doc
 else
-	cargo test --workspace $(TEST_FEATURES) --no-fail-fast
+	cargo test --workspace --no-fail-fast
+	cargo test -p pallet-batch-deploy $(PALLET_FEATURES) --no-fail-fast
 endif
 
-# The primitives and the pallet are no_std: prove it by building them as a runtime build does
-# (substrate-wasm-builder sets `--cfg substrate_runtime`, which selects sp-io's runtime side).
-wasm-check:
-	RUSTFLAGS="--cfg substrate_runtime" cargo build -p pex-primitives -p pallet-batch-deploy \
-		--no-default-features \
-		--target $(WASM_TARGET)
-
-# One polkadot-sdk release line: no crate of polkadot-sdk may appear in two versions.
+# One polkadot-sdk release line: no crate of polkadot-sdk may appear in two versions. (`cargo tree
+# -d` also lists one version built for host and target both: only distinct versions count.)
 dependency-check:
 	@dups=$$(cargo tree --workspace -d --depth 0 -e normal,build,dev --prefix none --format '{p}' \
-		| grep -E '^(sp|sc|frame|pallet|substrate|polkadot|cumulus|staging)-' | sort -u || true); \
+		| grep -E '^(sp|sc|frame|pallet|substrate|polkadot|cumulus|staging)-' | awk '{print $$1, $$2}' \
+		| sort -u | awk '{print $$1}' | uniq -d || true); \
 	if [ -n "$$dups" ]; then echo "polkadot-sdk crates in two versions:"; echo "$$dups"; exit 1; fi; \
 	echo "dependency-check: one version of every polkadot-sdk crate"
 

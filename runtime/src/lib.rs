@@ -1,9 +1,180 @@
 //! # pex runtime
 //!
-//! Not implemented yet: issue \[P3\] fills this crate.
+//! The FRAME runtime of a pex chain: balances, transaction fees, sudo governance, pallet-revive
+//! as the contract engine (EVM and PolkaVM code), and `pallet-batch-deploy`, which deploys whole
+//! contract suites through pallet-revive. It implements `pex_primitives::ParallelExecutionApi`,
+//! so the parallel block builder knows what every extrinsic touches and how block-wide items
+//! merge.
 //!
-//! It will be a FRAME runtime built to WASM with `pallet-batch-deploy`, balances, transaction
-//! fees, sudo governance, and an implementation of `pex_primitives::ParallelExecutionApi` (access
-//! sets, hot keys with their merge rules, the post-inherent step) for the parallel block builder.
+//! Built to WASM by substrate-wasm-builder (`wasm32v1-none`); with `std` it also runs natively,
+//! for tests. The blob: `target/<profile>/wbuild/pex-runtime/pex_runtime.wasm`
+//! (or [`WASM_BINARY`]).
+//!
+//! ## Fees and parallel execution
+//!
+//! Transaction fees are burned (`FungibleAdapter<Balances, ()>` drops the fee credit), so a fee
+//! lowers `Balances::TotalIssuance`, a summed hot key, and never writes a block author's or
+//! treasury's account: one account credited by every extrinsic would make every two extrinsics
+//! conflict. The fee multiplier is constant, so `TransactionPayment::NextFeeMultiplier` is not
+//! written per extrinsic either.
+//!
+//! ## Upgrades
+//!
+//! `sudo(system.set_code(blob))` replaces the runtime. Raise [`VERSION`]'s `spec_version` with
+//! every release that changes behaviour, and `transaction_version` when the encoding of calls or
+//! transaction extensions changes.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+#![recursion_limit = "256"]
+#![allow(
+	missing_docs,
+	reason = "FRAME's runtime, runtime-API and parameter macros generate undocumented public items"
+)]
+
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benchmarks;
+pub mod apis;
+pub mod configs;
+mod deployer;
+pub mod genesis_config_presets;
+pub mod parallel;
+
+use alloc::{borrow::Cow, vec::Vec};
+use sp_runtime::{
+	generic,
+	traits::{BlakeTwo256, IdentifyAccount, Verify},
+	MultiAddress, MultiSignature,
+};
+use sp_version::RuntimeVersion;
+
+pub use deployer::ReviveDeployer;
+
+/// The runtime's version. `spec_version` 100 is the first release.
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: Cow::Borrowed("pex"),
+	impl_name: Cow::Borrowed("pex"),
+	authoring_version: 1,
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// One unit of the native token: 12 decimals.
+pub const UNIT: Balance = 1_000_000_000_000;
+/// A thousandth of a unit.
+pub const MILLI_UNIT: Balance = UNIT / 1_000;
+/// A millionth of a unit.
+pub const MICRO_UNIT: Balance = UNIT / 1_000_000;
+/// The least balance an account must hold to exist.
+pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNIT;
+
+/// A transaction signature.
+pub type Signature = MultiSignature;
+/// An account: the public key behind a signature.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+/// A balance.
+pub type Balance = u128;
+/// A transaction's index among its sender's transactions.
+pub type Nonce = u32;
+/// A hash.
+pub type Hash = sp_core::H256;
+/// A block number.
+pub type BlockNumber = u32;
+/// How a transaction names an account.
+pub type Address = MultiAddress<AccountId, ()>;
+/// A block header.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+/// A block.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+/// The checks and payments every transaction goes through.
+pub type TxExtension = (
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
+);
+/// An extrinsic as it comes over the wire.
+pub type UncheckedExtrinsic =
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+/// The payload a transaction's signature covers.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+/// Runs blocks: dispatches extrinsics to the pallets.
+pub type Executive = frame_executive::Executive<
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+>;
+
+/// Types the node needs without knowing the runtime's calls.
+pub mod opaque {
+	use super::*;
+	use sp_runtime::OpaqueExtrinsic;
+
+	/// A block whose extrinsics are opaque bytes.
+	pub type Block = generic::Block<Header, OpaqueExtrinsic>;
+	/// A block's id.
+	pub type BlockId = generic::BlockId<Block>;
+}
+
+#[frame_support::runtime]
+mod runtime {
+	/// The runtime.
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
+
+	/// Accounts, blocks, events.
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+
+	/// The time of each block.
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+
+	/// The native token.
+	#[runtime::pallet_index(2)]
+	pub type Balances = pallet_balances;
+
+	/// Transaction fees (burned).
+	#[runtime::pallet_index(3)]
+	pub type TransactionPayment = pallet_transaction_payment;
+
+	/// Governance, for now: one root key.
+	#[runtime::pallet_index(4)]
+	pub type Sudo = pallet_sudo;
+
+	/// The contract engine: EVM and PolkaVM contracts.
+	#[runtime::pallet_index(5)]
+	pub type Revive = pallet_revive;
+
+	/// Deploys contract suites in one extrinsic.
+	#[runtime::pallet_index(6)]
+	pub type BatchDeploy = pallet_batch_deploy;
+}

@@ -55,6 +55,7 @@ mod benchmarking;
 #[cfg(test)]
 mod mock;
 pub mod placeholder;
+pub mod runtime_api;
 #[cfg(test)]
 mod tests;
 mod types;
@@ -83,7 +84,6 @@ pub mod pallet {
 		vec,
 		vec::Vec,
 	};
-	use codec::Encode;
 	use frame_support::{
 		dispatch::{DispatchErrorWithPostInfo, PostDispatchInfo},
 		pallet_prelude::*,
@@ -521,11 +521,11 @@ pub mod pallet {
 			Ok(DeploymentPlan { levels, addresses, dependencies })
 		}
 
-		/// What a call of this pallet by `who` reads and writes, for the parallel block builder:
-		/// for deployments, the deployer's account, each derived address (as an account), its
-		/// record in [`Deployments`] and the engine's storage for its code; for `set_limits`,
-		/// [`Limits`]. An invalid batch touches only the deployer's account and reads the
-		/// limits.
+		/// What a call of this pallet by `who` reads and writes, for the parallel block builder,
+		/// as real storage keys: for deployments, the deployer's `System::Account`, the engine's
+		/// keys for each derived address and for the code, and each record in [`Deployments`];
+		/// for `set_limits`, [`Limits`]. An invalid batch touches only the deployer's account
+		/// and reads the limits.
 		pub fn access_set(who: &T::AccountId, call: &Call<T>) -> AccessSet {
 			let limits_key = AccessKey::Storage(Limits::<T>::hashed_key().to_vec());
 			let contracts = match call {
@@ -535,14 +535,15 @@ pub mod pallet {
 				// Not a real call; claim everything rather than guess.
 				_ => return AccessSet::new().write(AccessKey::StoragePrefix(Vec::new())),
 			};
-			let mut set = AccessSet::new().write(AccessKey::Account(who.encode())).read(limits_key);
+			let deployer = frame_system::Account::<T>::hashed_key_for(who);
+			let mut set = AccessSet::new().write(AccessKey::Storage(deployer)).read(limits_key);
 			if let Ok(plan) = Self::plan(who, contracts) {
 				for (spec, address) in contracts.iter().zip(&plan.addresses) {
-					set = set
-						.write(AccessKey::Account(address.encode()))
-						.write(AccessKey::Storage(Deployments::<T>::hashed_key_for(address)));
-					let code_hash = T::Deployer::code_hash(&spec.code);
-					for key in T::Deployer::code_storage_keys(&code_hash) {
+					let keys = T::Deployer::address_storage_keys(address)
+						.into_iter()
+						.chain(T::Deployer::code_storage_keys(&spec.code))
+						.chain(core::iter::once(Deployments::<T>::hashed_key_for(address)));
+					for key in keys {
 						set = set.write(AccessKey::Storage(key));
 					}
 				}

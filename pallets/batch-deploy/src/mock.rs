@@ -75,6 +75,11 @@ impl MockDeployer {
 		[b"mock:contract:".as_slice(), address.as_bytes()].concat()
 	}
 
+	/// The hash the mock stores `code` under.
+	pub fn code_hash(code: &[u8]) -> H256 {
+		H256(blake2_256(code))
+	}
+
 	/// The code stored under `code_hash`, if any.
 	pub fn code(code_hash: &H256) -> Option<Vec<u8>> {
 		unhashed::get(&Self::code_key(code_hash))
@@ -101,12 +106,12 @@ impl Deployer<u64> for MockDeployer {
 		word
 	}
 
-	fn code_hash(code: &[u8]) -> H256 {
-		H256(blake2_256(code))
+	fn address_storage_keys(address: &H160) -> Vec<Vec<u8>> {
+		vec![Self::contract_key(address)]
 	}
 
-	fn code_storage_keys(code_hash: &H256) -> Vec<Vec<u8>> {
-		vec![Self::code_key(code_hash)]
+	fn code_storage_keys(code: &[u8]) -> Vec<Vec<u8>> {
+		vec![Self::code_key(&Self::code_hash(code))]
 	}
 
 	fn deploy(

@@ -94,6 +94,11 @@ fn as_stored(error: DispatchError) -> DispatchError {
 	codec::Decode::decode(&mut &codec::Encode::encode(&error)[..]).expect("round trip")
 }
 
+/// The storage key of `who`'s `System::Account`.
+fn account_key(who: u64) -> AccessKey {
+	AccessKey::Storage(frame_system::Account::<Test>::hashed_key_for(who))
+}
+
 fn limits() -> BatchLimits {
 	BatchDeploy::max_limits()
 }
@@ -802,13 +807,15 @@ fn the_access_set_names_the_deployer_and_every_derived_address() {
 			mode: DeployMode::BestEffort,
 		};
 		let set = BatchDeploy::access_set(&ALICE, &call);
-		assert!(set.writes.contains(&AccessKey::Account(codec::Encode::encode(&ALICE))));
+		assert!(set.writes.contains(&account_key(ALICE)));
 		for (spec, address) in contracts.iter().zip(&plan.addresses) {
-			assert!(set.writes.contains(&AccessKey::Account(codec::Encode::encode(address))));
+			for key in MockDeployer::address_storage_keys(address) {
+				assert!(set.writes.contains(&AccessKey::Storage(key)));
+			}
 			assert!(set
 				.writes
 				.contains(&AccessKey::Storage(Deployments::<Test>::hashed_key_for(address))));
-			for key in MockDeployer::code_storage_keys(&MockDeployer::code_hash(&spec.code)) {
+			for key in MockDeployer::code_storage_keys(&spec.code) {
 				assert!(set.writes.contains(&AccessKey::Storage(key)));
 			}
 		}
@@ -843,6 +850,6 @@ fn an_invalid_batch_declares_only_the_deployer() {
 		};
 		let set = BatchDeploy::access_set(&ALICE, &call);
 		assert_eq!(set.writes.len(), 1);
-		assert!(set.writes.contains(&AccessKey::Account(codec::Encode::encode(&ALICE))));
+		assert!(set.writes.contains(&account_key(ALICE)));
 	});
 }

@@ -228,12 +228,15 @@ pub trait Deployer<AccountId> {
 	/// address bytes).
 	fn address_word(address: &Self::Address) -> [u8; 32];
 
-	/// The hash the engine identifies `code` by.
-	fn code_hash(code: &[u8]) -> H256;
+	/// The storage keys of the account at `address` in the engine (its balance, its contract
+	/// info), declared in access sets like [`Deployer::code_storage_keys`].
+	fn address_storage_keys(address: &Self::Address) -> Vec<Vec<u8>>;
 
-	/// The storage keys the engine writes when it stores the code with this hash, declared in
-	/// access sets so the parallel block builder can tell which deployments conflict.
-	fn code_storage_keys(code_hash: &H256) -> Vec<Vec<u8>>;
+	/// The storage keys the engine writes to store `code`, as far as they are known before the
+	/// deployment (an EVM constructor returns the code that is stored, so for EVM init code
+	/// there may be none). Declared in access sets, so the parallel block builder can tell
+	/// which deployments conflict; a key missing here costs a re-execution, not correctness.
+	fn code_storage_keys(code: &[u8]) -> Vec<Vec<u8>>;
 
 	/// Deploy a contract: store its code, run its constructor with `input`, endow it with
 	/// `value`, spending at most `weight_limit`. On success the address is

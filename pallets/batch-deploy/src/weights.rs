@@ -7,7 +7,7 @@
 //! ```sh
 //! cargo build --release -p pex-runtime --features runtime-benchmarks
 //! frame-omni-bencher v1 benchmark pallet \
-//!   --runtime target/release/wbuild/pex-runtime/pex_runtime.compact.compressed.wasm \
+//!   --runtime target/release/wbuild/pex-runtime/pex_runtime.wasm \
 //!   --pallet pallet_batch_deploy --extrinsic '*' --steps 50 --repeat 20 \
 //!   --template .maintain/frame-weight-template.hbs \
 //!   --output pallets/batch-deploy/src/weights.rs

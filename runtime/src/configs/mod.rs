@@ -1,0 +1,162 @@
+//! The configuration of every pallet of the runtime.
+
+use crate::{
+	AccountId, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
+	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
+	Timestamp, EXISTENTIAL_DEPOSIT, MILLI_UNIT, VERSION,
+};
+use frame_support::{
+	derive_impl,
+	dispatch::DispatchClass,
+	parameter_types,
+	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
+	weights::{
+		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_MILLIS, WEIGHT_REF_TIME_PER_SECOND},
+		IdentityFee, Weight,
+	},
+};
+use frame_system::{
+	limits::{BlockLength, BlockWeights},
+	EnsureSigned,
+};
+use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
+use sp_runtime::{traits::One, FixedU128, Perbill};
+use sp_version::RuntimeVersion;
+
+/// Normal (non-operational) extrinsics may fill this much of a block.
+const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+/// The time between two blocks, in milliseconds.
+pub const MILLISECS_PER_BLOCK: u64 = 6_000;
+
+parameter_types! {
+	pub const BlockHashCount: BlockNumber = 2_400;
+	pub const Version: RuntimeVersion = VERSION;
+	/// Two seconds of compute per block, no proof-size limit (a solo chain).
+	pub RuntimeBlockWeights: BlockWeights = BlockWeights::with_sensible_defaults(
+		Weight::from_parts(2 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
+		NORMAL_DISPATCH_RATIO,
+	);
+	/// 5 MiB per block, of which normal extrinsics may fill [`NORMAL_DISPATCH_RATIO`].
+	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
+		.max_length(5 * 1024 * 1024)
+		.modify_max_length_for_class(DispatchClass::Normal, |max| *max = NORMAL_DISPATCH_RATIO * *max)
+		.build();
+	pub const SS58Prefix: u8 = 42;
+}
+
+#[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
+impl frame_system::Config for Runtime {
+	type Block = Block;
+	type BlockWeights = RuntimeBlockWeights;
+	type BlockLength = RuntimeBlockLength;
+	type AccountId = AccountId;
+	type Nonce = Nonce;
+	type Hash = Hash;
+	type BlockHashCount = BlockHashCount;
+	type DbWeight = RocksDbWeight;
+	type Version = Version;
+	type AccountData = pallet_balances::AccountData<Balance>;
+	type SS58Prefix = SS58Prefix;
+	type MaxConsumers = ConstU32<16>;
+}
+
+impl pallet_timestamp::Config for Runtime {
+	type Moment = u64;
+	type OnTimestampSet = ();
+	type MinimumPeriod = ConstU64<{ MILLISECS_PER_BLOCK / 2 }>;
+	type WeightInfo = ();
+}
+
+impl pallet_balances::Config for Runtime {
+	type MaxLocks = ConstU32<50>;
+	type MaxReserves = ();
+	type ReserveIdentifier = [u8; 8];
+	type Balance = Balance;
+	type RuntimeEvent = RuntimeEvent;
+	type DustRemoval = ();
+	type ExistentialDeposit = ConstU128<EXISTENTIAL_DEPOSIT>;
+	type AccountStore = frame_system::Pallet<Runtime>;
+	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
+	type FreezeIdentifier = RuntimeFreezeReason;
+	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type RuntimeFreezeReason = RuntimeFreezeReason;
+	type DoneSlashHandler = ();
+}
+
+parameter_types! {
+	/// A constant fee multiplier: `NextFeeMultiplier` never changes, so nothing fee-related is
+	/// written per block or per extrinsic beyond the burn.
+	pub FeeMultiplier: Multiplier = Multiplier::one();
+}
+
+impl pallet_transaction_payment::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	/// Fees are burned: the `()` handler drops the credit, lowering total issuance.
+	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+	type OperationalFeeMultiplier = ConstU8<5>;
+	type WeightToFee = IdentityFee<Balance>;
+	type LengthToFee = IdentityFee<Balance>;
+	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
+	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_sudo::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+/// The storage deposit of `items` storage items of `bytes` bytes in all.
+pub const fn deposit(items: u32, bytes: u32) -> Balance {
+	items as Balance * 20 * MILLI_UNIT + (bytes as Balance) * 100 * crate::MICRO_UNIT
+}
+
+parameter_types! {
+	pub const DepositPerItem: Balance = deposit(1, 0);
+	pub const DepositPerChildTrieItem: Balance = deposit(1, 0) / 100;
+	pub const DepositPerByte: Balance = deposit(0, 1);
+	pub const CodeHashLockupDepositPercent: Perbill = Perbill::from_percent(30);
+	pub const MaxEthExtrinsicWeight: FixedU128 = FixedU128::from_rational(9, 10);
+}
+
+#[derive_impl(pallet_revive::config_preludes::TestDefaultConfig)]
+impl pallet_revive::Config for Runtime {
+	type Time = Timestamp;
+	type Balance = Balance;
+	type Currency = Balances;
+	type DepositPerItem = DepositPerItem;
+	type DepositPerChildTrieItem = DepositPerChildTrieItem;
+	type DepositPerByte = DepositPerByte;
+	type CodeHashLockupDepositPercent = CodeHashLockupDepositPercent;
+	type AddressMapper = pallet_revive::AccountId32Mapper<Self>;
+	type UploadOrigin = EnsureSigned<AccountId>;
+	type InstantiateOrigin = EnsureSigned<AccountId>;
+	type AllowEVMBytecode = ConstBool<true>;
+	type ChainId = ConstU64<420_420_999>;
+	/// 12 native decimals against 18 for ETH.
+	type NativeToEthRatio = ConstU32<1_000_000>;
+	type MaxEthExtrinsicWeight = MaxEthExtrinsicWeight;
+	type FindAuthor = ();
+	type OnBurn = ();
+}
+
+parameter_types! {
+	/// What one contract's deployment may use in pallet-revive: 50 ms, so a full batch of 16
+	/// (0.8 s) fits a block's normal share (1.5 s).
+	pub const MaxDeployWeight: Weight =
+		Weight::from_parts(50 * WEIGHT_REF_TIME_PER_MILLIS, 4 * 1024 * 1024);
+}
+
+impl pallet_batch_deploy::Config for Runtime {
+	type Deployer = crate::ReviveDeployer;
+	type MaxContracts = ConstU32<16>;
+	type MaxCodeLen = ConstU32<{ 128 * 1024 }>;
+	type MaxNameLen = ConstU32<64>;
+	type MaxDependencies = ConstU32<8>;
+	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
+	type MaxDeployWeight = MaxDeployWeight;
+	type WeightInfo = pallet_batch_deploy::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::deployer::EvmBenchmarkCode;
+}

@@ -1,0 +1,88 @@
+//! What the parallel block builder needs from this runtime: each extrinsic's access set, and the
+//! block-wide storage items every extrinsic writes (hot keys) with their merge rules.
+//!
+//! Access sets name real storage keys: an account is its `System::Account` key, a contract its
+//! pallet-revive keys. A call the runtime cannot describe claims all of storage, which conflicts
+//! with everything, so it runs alone: the safe default.
+
+use crate::{
+	AccountId, Balances, BatchDeploy, ReviveDeployer, Runtime, RuntimeCall, System,
+	UncheckedExtrinsic,
+};
+use alloc::{vec, vec::Vec};
+use frame_support::{storage::storage_prefix, traits::PalletInfoAccess};
+use pallet_batch_deploy::Deployer;
+use pallet_revive::AddressMapper;
+use pex_primitives::{AccessKey, AccessSet, HotKey, KeyMatch, MergeRule};
+use sp_runtime::{generic::Preamble, traits::StaticLookup};
+
+/// The storage key of `who`'s account (nonce, balances).
+fn account_key(who: &AccountId) -> AccessKey {
+	AccessKey::Storage(frame_system::Account::<Runtime>::hashed_key_for(who))
+}
+
+/// Claims all of storage: conflicts with every other access set.
+fn everything() -> AccessSet {
+	AccessSet::new().write(AccessKey::StoragePrefix(Vec::new()))
+}
+
+/// What `xt` may read and write when applied.
+///
+/// Signed transfers: the sender's and the destination's accounts. Batch deployments: what
+/// `pallet_batch_deploy::Pallet::access_set` computes. Calls into a revive contract: the signer
+/// and the callee (the contract may touch more; the builder's validation catches it). Anything
+/// else, inherents and sudo included: all of storage.
+pub fn access_set(xt: &UncheckedExtrinsic) -> AccessSet {
+	let Preamble::Signed(address, _, _) = &xt.preamble else { return everything() };
+	let Ok(signer) = <Runtime as frame_system::Config>::Lookup::lookup(address.clone()) else {
+		return everything();
+	};
+	let signer_set = AccessSet::new().write(account_key(&signer));
+	let lookup = |dest: &<<Runtime as frame_system::Config>::Lookup as StaticLookup>::Source| {
+		<Runtime as frame_system::Config>::Lookup::lookup(dest.clone()).ok()
+	};
+	match &xt.function {
+		RuntimeCall::Balances(
+			pallet_balances::Call::transfer_allow_death { dest, .. } |
+			pallet_balances::Call::transfer_keep_alive { dest, .. } |
+			pallet_balances::Call::transfer_all { dest, .. },
+		) => match lookup(dest) {
+			Some(dest) => signer_set.write(account_key(&dest)),
+			None => signer_set,
+		},
+		RuntimeCall::BatchDeploy(call) => BatchDeploy::access_set(&signer, call),
+		RuntimeCall::Revive(pallet_revive::Call::call { dest, .. }) => {
+			let callee = ReviveDeployer::address_storage_keys(dest);
+			callee
+				.into_iter()
+				.fold(signer_set, |set, key| set.write(AccessKey::Storage(key)))
+		},
+		_ => everything(),
+	}
+}
+
+/// The hot keys of this runtime, from the storage prefixes of its pallets (so an upgrade that
+/// renames a pallet changes them too). See the "Hot keys" table of the pex architecture.
+pub fn hot_keys() -> Vec<HotKey> {
+	let system = System::name().as_bytes();
+	let item = |pallet: &[u8], name: &[u8]| storage_prefix(pallet, name).to_vec();
+	let exact = |key: Vec<u8>, rule| HotKey { key: KeyMatch::Exact(key), rule };
+	let prefix = |key: Vec<u8>, rule| HotKey { key: KeyMatch::Prefix(key), rule };
+	vec![
+		exact(sp_core::storage::well_known_keys::EXTRINSIC_INDEX.to_vec(), MergeRule::Positional),
+		exact(item(system, b"ExecutionPhase"), MergeRule::Positional),
+		prefix(item(system, b"ExtrinsicData"), MergeRule::Positional),
+		exact(item(system, b"Events"), MergeRule::Append),
+		exact(item(system, b"EventCount"), MergeRule::SumU32),
+		exact(item(system, b"BlockSize"), MergeRule::SumU32),
+		exact(item(system, b"BlockWeight"), MergeRule::PerClassWeightSum),
+		exact(item(Balances::name().as_bytes(), b"TotalIssuance"), MergeRule::SumU128),
+		prefix(item(system, b"EventTopics"), MergeRule::Conflict),
+	]
+}
+
+/// The storage keys of the account a revive contract address maps to.
+pub(crate) fn contract_account_keys(address: &pallet_revive::H160) -> Vec<Vec<u8>> {
+	let account = <Runtime as pallet_revive::Config>::AddressMapper::to_account_id(address);
+	vec![frame_system::Account::<Runtime>::hashed_key_for(&account)]
+}

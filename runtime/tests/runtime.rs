@@ -1,0 +1,198 @@
+//! The runtime run natively: genesis, transfers and fees, hot keys, access sets, whole blocks.
+
+mod common;
+
+use common::*;
+use frame_support::{storage::storage_prefix, traits::PalletInfoAccess};
+use pex_primitives::{hot_key_for, AccessKey, AccessSet, MergeRule};
+use pex_runtime::{
+	genesis_config_presets::ENDOWMENT, parallel, Balances, Executive, Runtime, RuntimeCall,
+	RuntimeEvent, System, UNIT,
+};
+use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave, Eve, Ferdie};
+use sp_runtime::traits::Header as _;
+
+fn account_key(who: sp_keyring::Sr25519Keyring) -> AccessKey {
+	AccessKey::Storage(frame_system::Account::<Runtime>::hashed_key_for(who.to_account_id()))
+}
+
+#[test]
+fn the_development_preset_funds_and_maps_the_dev_accounts_and_makes_alice_root() {
+	development().execute_with(|| {
+		for who in [Alice, Bob, Charlie, Dave, Eve, Ferdie] {
+			assert_eq!(Balances::free_balance(who.to_account_id()), ENDOWMENT);
+			assert!(<pallet_revive::AccountId32Mapper<Runtime> as pallet_revive::AddressMapper<
+				Runtime,
+			>>::is_mapped(&who.to_account_id()));
+		}
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Alice.to_account_id()));
+	});
+}
+
+#[test]
+fn a_transfer_moves_the_amount_and_burns_the_fee() {
+	development().execute_with(|| {
+		start_block();
+		let issuance = Balances::total_issuance();
+		let xt = signed(Alice, 0, transfer(Bob, 5 * UNIT));
+		assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+		let fee = System::events()
+			.iter()
+			.find_map(|record| match &record.event {
+				RuntimeEvent::TransactionPayment(
+					pallet_transaction_payment::Event::TransactionFeePaid { actual_fee, .. },
+				) => Some(*actual_fee),
+				_ => None,
+			})
+			.expect("a fee was paid");
+		assert!(fee > 0);
+		assert_eq!(Balances::free_balance(Bob.to_account_id()), ENDOWMENT + 5 * UNIT);
+		assert_eq!(Balances::free_balance(Alice.to_account_id()), ENDOWMENT - 5 * UNIT - fee);
+		// Burned: nobody received the fee, the issuance shrank by it.
+		assert_eq!(Balances::total_issuance(), issuance - fee);
+	});
+}
+
+#[test]
+fn hot_keys_are_the_real_storage_keys_of_their_items() {
+	development().execute_with(|| {
+		let hot = parallel::hot_keys();
+		let rule = |key: &[u8]| hot_key_for(&hot, key).map(|h| h.rule);
+		assert_eq!(
+			rule(&frame_system::BlockWeight::<Runtime>::hashed_key()),
+			Some(MergeRule::PerClassWeightSum)
+		);
+		assert_eq!(
+			rule(&frame_system::BlockSize::<Runtime>::hashed_key()),
+			Some(MergeRule::SumU32)
+		);
+		assert_eq!(
+			rule(&pallet_balances::TotalIssuance::<Runtime>::hashed_key()),
+			Some(MergeRule::SumU128)
+		);
+		assert_eq!(rule(b":extrinsic_index"), Some(MergeRule::Positional));
+		// Items frame-system keeps private: the keys a transfer writes must include them.
+		parallel_base();
+		let before = snapshot();
+		assert_eq!(Executive::apply_extrinsic(signed(Alice, 0, transfer(Bob, UNIT))), Ok(Ok(())));
+		let written = changed(&before, &snapshot());
+		let system = System::name().as_bytes();
+		for (item, expected) in
+			[(b"Events".as_slice(), MergeRule::Append), (b"EventCount", MergeRule::SumU32)]
+		{
+			let key = storage_prefix(system, item).to_vec();
+			assert!(
+				written.contains(&key),
+				"a transfer writes System::{}",
+				String::from_utf8_lossy(item)
+			);
+			assert_eq!(rule(&key), Some(expected));
+		}
+		// An ordinary key is not hot.
+		assert_eq!(
+			rule(&frame_system::Account::<Runtime>::hashed_key_for(Alice.to_account_id())),
+			None
+		);
+	});
+}
+
+/// Apply `xt` on the parallel builder's base state of block 1; the keys it wrote.
+fn keys_written_by(
+	xt: impl FnOnce() -> pex_runtime::UncheckedExtrinsic,
+) -> std::collections::BTreeSet<Vec<u8>> {
+	development().execute_with(|| {
+		parallel_base();
+		let before = snapshot();
+		assert_eq!(Executive::apply_extrinsic(xt()), Ok(Ok(())));
+		changed(&before, &snapshot())
+	})
+}
+
+#[test]
+fn two_unrelated_transfers_share_only_declared_hot_keys() {
+	let first = keys_written_by(|| signed(Alice, 0, transfer(Bob, UNIT)));
+	let second = keys_written_by(|| signed(Charlie, 0, transfer(Dave, UNIT)));
+	let hot = parallel::hot_keys();
+	let shared: Vec<_> = first.intersection(&second).collect();
+	assert!(!shared.is_empty(), "both write events, weight, issuance");
+	for key in shared {
+		assert!(
+			hot_key_for(&hot, key).is_some(),
+			"0x{} is written by both but not a hot key",
+			hex(key)
+		);
+	}
+}
+
+#[test]
+fn a_transfer_declares_exactly_the_accounts_it_writes() {
+	let written = keys_written_by(|| signed(Alice, 0, transfer(Bob, UNIT)));
+	development().execute_with(|| {
+		let set = parallel::access_set(&signed(Alice, 0, transfer(Bob, UNIT)));
+		assert_eq!(set, AccessSet::new().write(account_key(Alice)).write(account_key(Bob)));
+		// Every key the transfer wrote is declared or hot.
+		let hot = parallel::hot_keys();
+		for key in &written {
+			let declared = set.writes.contains(&AccessKey::Storage(key.clone()));
+			assert!(
+				declared || hot_key_for(&hot, key).is_some(),
+				"undeclared write 0x{}",
+				hex(key)
+			);
+		}
+	});
+}
+
+#[test]
+fn calls_the_runtime_cannot_describe_claim_all_of_storage() {
+	development().execute_with(|| {
+		let remark = RuntimeCall::System(frame_system::Call::remark { remark: vec![1] });
+		let everything = AccessSet::new().write(AccessKey::StoragePrefix(Vec::new()));
+		assert_eq!(parallel::access_set(&signed(Alice, 0, remark)), everything);
+		let set_code = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
+			call: Box::new(RuntimeCall::System(frame_system::Call::set_code { code: vec![] })),
+		});
+		assert_eq!(parallel::access_set(&signed(Alice, 0, set_code)), everything);
+		let inherent = pex_runtime::UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(
+			pallet_timestamp::Call::set { now: 6_000 },
+		));
+		assert_eq!(parallel::access_set(&inherent), everything);
+		assert!(everything.conflicts_with(&parallel::access_set(&signed(
+			Bob,
+			0,
+			transfer(Dave, 1)
+		))));
+	});
+}
+
+#[test]
+fn a_block_built_here_imports_with_execute_block() {
+	let block = development().execute_with(|| {
+		start_block();
+		let timestamp = pex_runtime::UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(
+			pallet_timestamp::Call::set { now: 6_000 },
+		));
+		let extrinsics = vec![
+			timestamp,
+			signed(Alice, 0, transfer(Bob, UNIT)),
+			signed(Charlie, 0, transfer(Alice, 2 * UNIT)),
+			signed(Alice, 1, transfer(Dave, 3 * UNIT)),
+		];
+		for xt in &extrinsics {
+			assert_eq!(Executive::apply_extrinsic(xt.clone()), Ok(Ok(())));
+		}
+		let header = Executive::finalize_block();
+		pex_runtime::Block { header, extrinsics }
+	});
+	// A fresh node executes the block from genesis (execute_block panics unless it reaches the
+	// header's state root), and ends in that state.
+	development().execute_with(|| {
+		Executive::execute_block(block.clone().into());
+		let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
+		assert_eq!(block.header.state_root().as_bytes(), root.as_slice());
+	});
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
