@@ -155,3 +155,52 @@ fn a_batch_declares_the_deployer_and_the_contracts_it_creates() {
 		assert!(!set.conflicts_with(&other), "Bob's suite lives at other addresses");
 	});
 }
+
+#[test]
+fn a_call_into_a_contract_declares_the_signer_and_the_callee() {
+	development().execute_with(|| {
+		let contract = H160::repeat_byte(0x42);
+		let call = RuntimeCall::Revive(pallet_revive::Call::call {
+			dest: contract,
+			value: 0,
+			weight_limit: Weight::from_parts(1_000_000_000, 100_000),
+			storage_deposit_limit: 0,
+			data: vec![],
+		});
+		let set = parallel::access_set(&signed(Bob, 0, call));
+		let mut expected =
+			pex_primitives::AccessSet::new().write(AccessKey::Storage(frame_system::Account::<
+				Runtime,
+			>::hashed_key_for(
+				Bob.to_account_id()
+			)));
+		for key in ReviveDeployer::address_storage_keys(&contract) {
+			expected = expected.write(AccessKey::Storage(key));
+		}
+		assert_eq!(set, expected);
+	});
+}
+
+#[test]
+fn a_block_with_a_batch_deployment_imports_with_execute_block() {
+	let block = development().execute_with(|| {
+		start_block();
+		let extrinsics = vec![
+			pex_runtime::UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(
+				pallet_timestamp::Call::set { now: 6_000 },
+			)),
+			signed(Alice, 0, batch_deploy(suite())),
+			signed(Bob, 0, transfer(Alice, 1_000_000)),
+		];
+		for xt in &extrinsics {
+			assert_eq!(Executive::apply_extrinsic(xt.clone()), Ok(Ok(())));
+		}
+		pex_runtime::Block { header: Executive::finalize_block(), extrinsics }
+	});
+	development().execute_with(|| {
+		// Panics unless the import reaches the same state root.
+		Executive::execute_block(block.clone().into());
+		let plan = BatchDeploy::plan(&Alice.to_account_id(), &suite()).expect("valid suite");
+		assert_eq!(view(plan.addresses[0], "token()"), word(plan.addresses[2]));
+	});
+}

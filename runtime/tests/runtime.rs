@@ -196,3 +196,41 @@ fn a_block_built_here_imports_with_execute_block() {
 fn hex(bytes: &[u8]) -> String {
 	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Reports this runtime's version with a higher `spec_version` for any blob: what a real
+/// upgrade's blob would report (natively, the runtime cannot read a blob's version itself).
+struct NextVersion;
+
+impl sp_core::traits::ReadRuntimeVersion for NextVersion {
+	fn read_runtime_version(
+		&self,
+		_wasm_code: &[u8],
+		_ext: &mut dyn sp_externalities::Externalities,
+	) -> Result<Vec<u8>, String> {
+		let mut version = pex_runtime::VERSION;
+		version.spec_version += 1;
+		Ok(codec::Encode::encode(&version))
+	}
+}
+
+#[test]
+fn governance_upgrades_the_runtime_with_set_code() {
+	let blob = pex_runtime::WASM_BINARY.expect("the WASM blob is built (unset SKIP_WASM_BUILD)");
+	let mut ext = development();
+	ext.register_extension(sp_core::traits::ReadRuntimeVersionExt::new(NextVersion));
+	ext.execute_with(|| {
+		start_block();
+		let set_code =
+			|| Box::new(RuntimeCall::System(frame_system::Call::set_code { code: blob.to_vec() }));
+		// Only root may replace the code.
+		let origin = pex_runtime::RuntimeOrigin::signed(Bob.to_account_id());
+		assert!(pex_runtime::Sudo::sudo(origin, set_code()).is_err());
+		assert_ne!(sp_io::storage::get(b":code").as_deref(), Some(blob));
+
+		let alice = pex_runtime::RuntimeOrigin::signed(Alice.to_account_id());
+		assert!(pex_runtime::Sudo::sudo(alice, set_code()).is_ok());
+		assert_eq!(sp_io::storage::get(b":code").as_deref(), Some(blob));
+		let hash = sp_core::H256(sp_io::hashing::blake2_256(blob));
+		System::assert_has_event(frame_system::Event::CodeUpdated { hash }.into());
+	});
+}
