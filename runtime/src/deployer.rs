@@ -93,16 +93,29 @@ impl Deployer<AccountId> for ReviveDeployer {
 	}
 }
 
-/// Benchmark code: EVM init code `PUSH1 0 PUSH1 0 RETURN` (deploys an empty contract), padded
-/// with zeros the constructor never reaches.
+/// EVM init code of exactly `len` bytes (at least 5) that deploys an empty contract:
+/// `PUSH1 0 PUSH1 0 RETURN`, then zeros the constructor never reaches. For benchmarks, where
+/// code size must be a free parameter.
+pub fn padded_empty_contract(len: u32) -> Vec<u8> {
+	let mut code = alloc::vec![0x60, 0x00, 0x60, 0x00, 0xf3];
+	code.resize((len as usize).max(code.len()), 0);
+	code
+}
+
+/// Benchmark setup for pallet-batch-deploy on this runtime.
 #[cfg(feature = "runtime-benchmarks")]
-pub struct EvmBenchmarkCode;
+pub struct BatchDeployBenchmarks;
 
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_batch_deploy::BenchmarkHelper for EvmBenchmarkCode {
+impl pallet_batch_deploy::BenchmarkHelper<AccountId> for BatchDeployBenchmarks {
 	fn code(len: u32) -> Vec<u8> {
-		let mut code = alloc::vec![0x60, 0x00, 0x60, 0x00, 0xf3];
-		code.resize((len as usize).max(code.len()), 0);
-		code
+		padded_empty_contract(len)
+	}
+
+	fn prepare_deployer(deployer: &AccountId) {
+		use frame_support::traits::fungible::Mutate;
+		let funds = 1_000_000 * crate::UNIT;
+		let _ = <crate::Balances as Mutate<AccountId>>::set_balance(deployer, funds);
+		let _ = Revive::map_account(RuntimeOrigin::signed(deployer.clone()));
 	}
 }

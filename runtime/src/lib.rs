@@ -53,7 +53,7 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
-pub use deployer::ReviveDeployer;
+pub use deployer::{padded_empty_contract, ReviveDeployer};
 
 /// The runtime's version. `spec_version` 100 is the first release.
 #[sp_version::runtime_version]

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use frame_support::{weights::Weight, BoundedVec};
+use frame_support::{traits::Get, weights::Weight, BoundedVec};
 use pallet_batch_deploy::{
 	placeholder::placeholder, ContractSpecOf, DependencyRef, DeployMode, Deployer, Deployments,
 };
@@ -202,5 +202,28 @@ fn a_block_with_a_batch_deployment_imports_with_execute_block() {
 		Executive::execute_block(block.clone().into());
 		let plan = BatchDeploy::plan(&Alice.to_account_id(), &suite()).expect("valid suite");
 		assert_eq!(view(plan.addresses[0], "token()"), word(plan.addresses[2]));
+	});
+}
+
+#[test]
+fn the_benchmark_code_deploys_at_every_size() {
+	development().execute_with(|| {
+		start_block();
+		let max = <Runtime as pallet_batch_deploy::Config>::MaxCodeLen::get();
+		for (i, len) in [0u32, 5, 1_000, max].into_iter().enumerate() {
+			let code = pex_runtime::padded_empty_contract(len);
+			assert_eq!(code.len(), (len as usize).max(5));
+			let mut salt = [0u8; 32];
+			salt[0] = i as u8;
+			let deployed = ReviveDeployer::deploy(
+				&Alice.to_account_id(),
+				&code,
+				&[],
+				0,
+				&salt,
+				pex_runtime::configs::MaxDeployWeight::get(),
+			);
+			assert!(deployed.is_ok(), "{len} bytes: {deployed:?}");
+		}
 	});
 }

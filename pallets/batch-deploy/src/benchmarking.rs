@@ -57,6 +57,7 @@ mod benchmarks {
 		e: Linear<0, { T::MaxDependencies::get().saturating_sub(1) }>,
 	) {
 		let caller: T::AccountId = whitelisted_caller();
+		T::BenchmarkHelper::prepare_deployer(&caller);
 		let contracts = chain::<T>(c, b, e);
 		let plan = BatchDeploy::<T>::plan(&caller, &contracts).expect("a valid chain");
 
@@ -75,6 +76,7 @@ mod benchmarks {
 	#[benchmark]
 	fn deploy(b: Linear<0, { T::MaxCodeLen::get() }>) {
 		let caller: T::AccountId = whitelisted_caller();
+		T::BenchmarkHelper::prepare_deployer(&caller);
 		let spec = chain::<T>(1, b, 0).remove(0);
 		let plan = BatchDeploy::<T>::plan(&caller, core::slice::from_ref(&spec)).expect("valid");
 

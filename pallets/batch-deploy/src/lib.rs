@@ -67,9 +67,13 @@ pub use weights::WeightInfo;
 
 /// What benchmarks need from the runtime.
 #[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper {
+pub trait BenchmarkHelper<AccountId> {
 	/// Code of `len` bytes that the runtime's `Deployer` deploys successfully.
 	fn code(len: u32) -> alloc::vec::Vec<u8>;
+
+	/// Make `deployer` able to deploy: funds for deposits, whatever the engine requires of an
+	/// account (pallet-revive: a mapping to an H160).
+	fn prepare_deployer(deployer: &AccountId);
 }
 
 /// The log target of this pallet.
@@ -157,7 +161,7 @@ pub mod pallet {
 
 		/// Makes code the `Deployer` accepts, for benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: BenchmarkHelper;
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Every contract this pallet deployed, by address: who deployed it, under which name, with

@@ -161,10 +161,12 @@ impl pallet_batch_deploy::Config for Test {
 pub struct MockBenchmarkHelper;
 
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::BenchmarkHelper for MockBenchmarkHelper {
+impl crate::BenchmarkHelper<u64> for MockBenchmarkHelper {
 	fn code(len: u32) -> Vec<u8> {
 		vec![0x42; len as usize]
 	}
+
+	fn prepare_deployer(_deployer: &u64) {}
 }
 
 /// Test externalities, built step by step.

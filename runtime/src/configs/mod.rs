@@ -151,12 +151,14 @@ parameter_types! {
 impl pallet_batch_deploy::Config for Runtime {
 	type Deployer = crate::ReviveDeployer;
 	type MaxContracts = ConstU32<16>;
-	type MaxCodeLen = ConstU32<{ 128 * 1024 }>;
+	/// EIP-3860's limit on EVM init code, which pallet-revive enforces. (PolkaVM blobs may be
+	/// larger in revive; raising this needs PolkaVM benchmark code too.)
+	type MaxCodeLen = ConstU32<{ 48 * 1024 }>;
 	type MaxNameLen = ConstU32<64>;
 	type MaxDependencies = ConstU32<8>;
 	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
 	type MaxDeployWeight = MaxDeployWeight;
 	type WeightInfo = pallet_batch_deploy::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = crate::deployer::EvmBenchmarkCode;
+	type BenchmarkHelper = crate::deployer::BatchDeployBenchmarks;
 }
