@@ -234,3 +234,29 @@ fn governance_upgrades_the_runtime_with_set_code() {
 		System::assert_has_event(frame_system::Event::CodeUpdated { hash }.into());
 	});
 }
+
+#[test]
+fn every_kind_of_transfer_declares_its_sender_and_destination() {
+	development().execute_with(|| {
+		let dest = || sp_runtime::MultiAddress::Id(Bob.to_account_id());
+		let calls = [
+			RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+				dest: dest(),
+				value: UNIT,
+			}),
+			RuntimeCall::Balances(pallet_balances::Call::transfer_all {
+				dest: dest(),
+				keep_alive: true,
+			}),
+			transfer(Bob, UNIT),
+		];
+		for call in calls {
+			let set = parallel::access_set(&signed(Alice, 0, call.clone()));
+			assert_eq!(
+				set,
+				AccessSet::new().write(account_key(Alice)).write(account_key(Bob)),
+				"{call:?}"
+			);
+		}
+	});
+}
