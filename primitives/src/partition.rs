@@ -40,6 +40,8 @@ pub struct Group {
 ///
 /// If there are more than `u32::MAX` transactions.
 pub fn partition(sets: &[AccessSet]) -> Vec<Group> {
+	// Unreachable in the runtime (wasm32: `usize` is 32 bits); on the node, a block admits far
+	// fewer transactions than u32::MAX, and the index type is what `Group` stores.
 	let count = TxIndex::try_from(sets.len()).expect("more than u32::MAX transactions");
 	let keys = sets.iter().map(AccessSet::len).sum();
 	let mut spaces = [Vec::new(), Vec::with_capacity(keys)];

@@ -503,6 +503,7 @@ pub mod pallet {
 			}
 			let levels = graph.levels().map_err(|error| match error {
 				GraphError::Cycle { members } => PlanError::DependencyCycle(members),
+				// `levels` fails only with a cycle; every edge was checked when it was added.
 				_ => PlanError::UnknownDependency(0),
 			})?;
 
