@@ -1,10 +1,10 @@
 //! The runtime APIs: what the node, clients and the parallel block builder call.
 
 use crate::{
-	AccountId, Balance, BatchDeploy, Block, Executive, InherentDataExt, Nonce, Runtime,
-	RuntimeGenesisConfig, System, TransactionPayment, VERSION,
+	AccountId, Balance, BatchDeploy, Block, BlockNumber, Executive, InherentDataExt, Nonce,
+	Runtime, RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
-use alloc::vec::Vec;
+use alloc::{vec, vec::Vec};
 use frame_support::{
 	genesis_builder_helper::{build_state, get_preset},
 	weights::Weight,
@@ -23,7 +23,13 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
-impl_runtime_apis! {
+// pallet-revive's macro adds its `ReviveApi` (Ethereum RPC, dry runs, tracing) to ours.
+pallet_revive::impl_runtime_apis_plus_revive_traits! {
+	Runtime,
+	Revive,
+	Executive,
+	crate::EthExtraImpl,
+
 	impl sp_api::Core<Block> for Runtime {
 		fn version() -> RuntimeVersion {
 			VERSION
@@ -178,6 +184,27 @@ impl_runtime_apis! {
 			let params = (&config, &whitelist);
 			add_benchmarks!(params, batches);
 			Ok(batches)
+		}
+	}
+
+	// try-runtime is a test tool: a failed upgrade or block is reported by panicking, which the
+	// tool turns into its error message.
+	#[cfg(feature = "try-runtime")]
+	impl frame_try_runtime::TryRuntime<Block> for Runtime {
+		fn on_runtime_upgrade(checks: frame_try_runtime::UpgradeCheckSelect) -> (Weight, Weight) {
+			let weight = Executive::try_runtime_upgrade(checks)
+				.expect("try-runtime: the runtime upgrade failed");
+			(weight, crate::configs::RuntimeBlockWeights::get().max_block)
+		}
+
+		fn execute_block(
+			block: <Block as BlockT>::LazyBlock,
+			state_root_check: bool,
+			signature_check: bool,
+			select: frame_try_runtime::TryStateSelect,
+		) -> Weight {
+			Executive::try_execute_block(block, state_root_check, signature_check, select)
+				.expect("try-runtime: executing the block failed")
 		}
 	}
 

@@ -32,10 +32,20 @@ fn genesis(endowed: Vec<AccountId>, root: AccountId) -> Value {
 	})
 }
 
-/// The well-known development accounts (Alice, Bob, ...), funded and mapped; Alice is root.
+/// The twelve well-known development accounts (Alice to Ferdie and their stashes), funded and
+/// mapped; Alice is root.
 fn development() -> Value {
 	genesis(
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// A local test network: only the six validator-style dev accounts (Alice to Ferdie, no stash
+/// accounts) are funded and mapped; Alice is root.
+fn local_testnet() -> Value {
+	genesis(
+		Sr25519Keyring::invulnerable().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
 	)
 }
@@ -52,7 +62,8 @@ fn benchmark(n: u32) -> Value {
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let name: &str = id.as_ref();
 	let patch = match name {
-		DEV_RUNTIME_PRESET | LOCAL_TESTNET_RUNTIME_PRESET => development(),
+		DEV_RUNTIME_PRESET => development(),
+		LOCAL_TESTNET_RUNTIME_PRESET => local_testnet(),
 		_ => benchmark(name.strip_prefix(BENCHMARK_PRESET_PREFIX)?.parse().ok()?),
 	};
 	serde_json::to_vec(&patch).ok()

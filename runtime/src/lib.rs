@@ -106,10 +106,41 @@ pub type TxExtension = (
 	frame_system::CheckWeight<Runtime>,
 	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
+	pallet_revive::evm::tx_extension::SetOrigin<Runtime>,
 );
-/// An extrinsic as it comes over the wire.
+
+/// The extensions an Ethereum transaction (`Revive::eth_transact`) is checked with once
+/// pallet-revive has recovered its signer: the same as a signed extrinsic's, immortal, with the
+/// Ethereum nonce and tip.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct EthExtraImpl;
+
+impl pallet_revive::evm::runtime::EthExtra for EthExtraImpl {
+	type Config = Runtime;
+	type ExtensionV0 = TxExtension;
+	type ExtensionOtherVersions = sp_runtime::traits::InvalidVersion;
+
+	fn get_eth_extension(nonce: Nonce, tip: Balance) -> TxExtension {
+		(
+			frame_system::CheckNonZeroSender::<Runtime>::new(),
+			frame_system::CheckSpecVersion::<Runtime>::new(),
+			frame_system::CheckTxVersion::<Runtime>::new(),
+			frame_system::CheckGenesis::<Runtime>::new(),
+			frame_system::CheckEra::<Runtime>::from(generic::Era::Immortal),
+			frame_system::CheckNonce::<Runtime>::from(nonce),
+			frame_system::CheckWeight::<Runtime>::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(tip),
+			frame_system::WeightReclaim::<Runtime>::new(),
+			pallet_revive::evm::tx_extension::SetOrigin::<Runtime>::new_from_eth_transaction(),
+		)
+	}
+}
+
+/// An extrinsic as it comes over the wire: a Substrate extrinsic, or an Ethereum transaction
+/// wrapped in `Revive::eth_transact`, which pallet-revive checks. The encoding is the one of
+/// `generic::UncheckedExtrinsic` (field `.0`).
 pub type UncheckedExtrinsic =
-	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+	pallet_revive::evm::runtime::UncheckedExtrinsic<Address, Signature, EthExtraImpl>;
 /// The payload a transaction's signature covers.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Runs blocks: dispatches extrinsics to the pallets.

@@ -33,7 +33,7 @@ fn everything() -> AccessSet {
 /// and the callee (the contract may touch more; the builder's validation catches it). Anything
 /// else, inherents and sudo included: all of storage.
 pub fn access_set(xt: &UncheckedExtrinsic) -> AccessSet {
-	let Preamble::Signed(address, _, _) = &xt.preamble else { return everything() };
+	let Preamble::Signed(address, _, _) = &xt.0.preamble else { return everything() };
 	let Ok(signer) = <Runtime as frame_system::Config>::Lookup::lookup(address.clone()) else {
 		return everything();
 	};
@@ -41,7 +41,7 @@ pub fn access_set(xt: &UncheckedExtrinsic) -> AccessSet {
 	let lookup = |dest: &<<Runtime as frame_system::Config>::Lookup as StaticLookup>::Source| {
 		<Runtime as frame_system::Config>::Lookup::lookup(dest.clone()).ok()
 	};
-	match &xt.function {
+	match &xt.0.function {
 		RuntimeCall::Balances(
 			pallet_balances::Call::transfer_allow_death { dest, .. } |
 			pallet_balances::Call::transfer_keep_alive { dest, .. } |

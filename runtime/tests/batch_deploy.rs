@@ -186,9 +186,7 @@ fn a_block_with_a_batch_deployment_imports_with_execute_block() {
 	let block = development().execute_with(|| {
 		start_block();
 		let extrinsics = vec![
-			pex_runtime::UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(
-				pallet_timestamp::Call::set { now: 6_000 },
-			)),
+			bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set { now: 6_000 })),
 			signed(Alice, 0, batch_deploy(suite())),
 			signed(Bob, 0, transfer(Alice, 1_000_000)),
 		];
@@ -225,5 +223,35 @@ fn the_benchmark_code_deploys_at_every_size() {
 			);
 			assert!(deployed.is_ok(), "{len} bytes: {deployed:?}");
 		}
+	});
+}
+
+#[test]
+fn the_revive_runtime_api_dry_runs_a_call_into_the_deployed_suite() {
+	use codec::{Decode, Encode};
+	use pallet_revive::pallet_revive_types::runtime_api::{ContractResultV1, ExecReturnValueV1};
+	development().execute_with(|| {
+		start_block();
+		let plan = BatchDeploy::plan(&Alice.to_account_id(), &suite()).expect("a valid suite");
+		let (router, token) = (plan.addresses[0], plan.addresses[2]);
+		assert_eq!(Executive::apply_extrinsic(signed(Alice, 0, batch_deploy(suite()))), Ok(Ok(())));
+
+		// What an Ethereum RPC server calls: the runtime API, through the runtime's dispatcher.
+		let address =
+			pex_runtime::apis::api::dispatch("ReviveApi_address", &Alice.to_account_id().encode())
+				.expect("the runtime serves ReviveApi");
+		assert_eq!(
+			H160::decode(&mut &address[..]).expect("an H160"),
+			<pallet_revive::AccountId32Mapper<Runtime> as pallet_revive::AddressMapper<Runtime>>::to_address(
+				&Alice.to_account_id()
+			)
+		);
+		let selector = sp_io::hashing::keccak_256(b"token()")[..4].to_vec();
+		let args =
+			(Alice.to_account_id(), router, 0u128, None::<Weight>, None::<u128>, selector).encode();
+		let output = pex_runtime::apis::api::dispatch("ReviveApi_call", &args).expect("served");
+		let result = ContractResultV1::<ExecReturnValueV1, u128>::decode(&mut &output[..])
+			.expect("a contract result");
+		assert_eq!(result.result.expect("the dry run succeeds").data, word(token));
 	});
 }

@@ -9,7 +9,10 @@ use pex_runtime::{
 	genesis_config_presets::ENDOWMENT, parallel, Balances, Executive, Runtime, RuntimeCall,
 	RuntimeEvent, System, UNIT,
 };
-use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave, Eve, Ferdie};
+use sp_keyring::Sr25519Keyring::{
+	Alice, AliceStash, Bob, BobStash, Charlie, CharlieStash, Dave, DaveStash, Eve, EveStash,
+	Ferdie, FerdieStash,
+};
 use sp_runtime::traits::Header as _;
 
 fn account_key(who: sp_keyring::Sr25519Keyring) -> AccessKey {
@@ -26,6 +29,28 @@ fn the_development_preset_funds_and_maps_the_dev_accounts_and_makes_alice_root()
 			>>::is_mapped(&who.to_account_id()));
 		}
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Alice.to_account_id()));
+	});
+}
+
+#[test]
+fn the_local_testnet_preset_funds_only_alice_to_ferdie() {
+	let stashes = [AliceStash, BobStash, CharlieStash, DaveStash, EveStash, FerdieStash];
+	preset("local_testnet").execute_with(|| {
+		for who in [Alice, Bob, Charlie, Dave, Eve, Ferdie] {
+			assert_eq!(Balances::free_balance(who.to_account_id()), ENDOWMENT);
+		}
+		for who in stashes {
+			assert_eq!(Balances::free_balance(who.to_account_id()), 0);
+		}
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Alice.to_account_id()));
+	});
+	let issuance = |mut ext: sp_io::TestExternalities| ext.execute_with(Balances::total_issuance);
+	// Besides the endowments, genesis funds the same system accounts in both.
+	assert_eq!(issuance(development()) - issuance(preset("local_testnet")), 6 * ENDOWMENT);
+	development().execute_with(|| {
+		for who in stashes {
+			assert_eq!(Balances::free_balance(who.to_account_id()), ENDOWMENT);
+		}
 	});
 }
 
@@ -153,9 +178,7 @@ fn calls_the_runtime_cannot_describe_claim_all_of_storage() {
 			call: Box::new(RuntimeCall::System(frame_system::Call::set_code { code: vec![] })),
 		});
 		assert_eq!(parallel::access_set(&signed(Alice, 0, set_code)), everything);
-		let inherent = pex_runtime::UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(
-			pallet_timestamp::Call::set { now: 6_000 },
-		));
+		let inherent = bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set { now: 6_000 }));
 		assert_eq!(parallel::access_set(&inherent), everything);
 		assert!(everything.conflicts_with(&parallel::access_set(&signed(
 			Bob,
@@ -169,9 +192,7 @@ fn calls_the_runtime_cannot_describe_claim_all_of_storage() {
 fn a_block_built_here_imports_with_execute_block() {
 	let block = development().execute_with(|| {
 		start_block();
-		let timestamp = pex_runtime::UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(
-			pallet_timestamp::Call::set { now: 6_000 },
-		));
+		let timestamp = bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set { now: 6_000 }));
 		let extrinsics = vec![
 			timestamp,
 			signed(Alice, 0, transfer(Bob, UNIT)),
@@ -232,6 +253,69 @@ fn governance_upgrades_the_runtime_with_set_code() {
 		assert_eq!(sp_io::storage::get(b":code").as_deref(), Some(blob));
 		let hash = sp_core::H256(sp_io::hashing::blake2_256(blob));
 		System::assert_has_event(frame_system::Event::CodeUpdated { hash }.into());
+	});
+}
+
+/// The first block under new code, run by the real WASM executor from `:code`, records the new
+/// version in `LastRuntimeUpgrade` (and so runs the migrations). With a single blob the
+/// previous release is played by this runtime natively: the test records spec_version - 1 as the
+/// last upgrade, which is what that release would have left.
+#[test]
+fn the_first_block_under_new_code_records_its_version() {
+	use codec::Encode;
+	use sp_core::traits::{CallContext, CodeExecutor, RuntimeCode, WrappedRuntimeCode};
+
+	let blob = pex_runtime::WASM_BINARY.expect("the WASM blob is built (unset SKIP_WASM_BUILD)");
+	let version = pex_runtime::VERSION;
+	let recorded = || frame_system::LastRuntimeUpgrade::<Runtime>::get();
+	let mut ext = development();
+	ext.register_extension(sp_core::traits::ReadRuntimeVersionExt::new(NextVersion));
+	let parent = ext.execute_with(|| {
+		start_block();
+		frame_system::LastRuntimeUpgrade::<Runtime>::put(frame_system::LastRuntimeUpgradeInfo {
+			spec_version: (version.spec_version - 1).into(),
+			spec_name: version.spec_name.clone(),
+		});
+		let now = bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set { now: 6_000 }));
+		assert_eq!(Executive::apply_extrinsic(now), Ok(Ok(())));
+		let set_code = RuntimeCall::System(frame_system::Call::set_code { code: blob.to_vec() });
+		let alice = pex_runtime::RuntimeOrigin::signed(Alice.to_account_id());
+		assert!(pex_runtime::Sudo::sudo(alice, Box::new(set_code)).is_ok());
+		let block_1 = Executive::finalize_block();
+		let last = recorded().expect("recorded");
+		assert_eq!(last.spec_version, (version.spec_version - 1).into(), "not before block 2");
+		sp_runtime::traits::Header::hash(&block_1)
+	});
+	ext.commit_all().expect("commits");
+
+	let code = ext.execute_with(|| sp_io::storage::get(b":code")).expect("code is set");
+	assert_eq!(code.as_ref(), blob);
+	let fetcher = WrappedRuntimeCode(code.as_ref().into());
+	let runtime_code = RuntimeCode {
+		code_fetcher: &fetcher,
+		heap_pages: None,
+		hash: sp_io::hashing::blake2_256(&code).to_vec(),
+	};
+	let header = pex_runtime::Header::new(
+		2,
+		Default::default(),
+		Default::default(),
+		parent,
+		Default::default(),
+	);
+	let executor = sc_executor::WasmExecutor::<sp_io::SubstrateHostFunctions>::builder().build();
+	let (result, _) = executor.call(
+		&mut ext.ext(),
+		&runtime_code,
+		"Core_initialize_block",
+		&header.encode(),
+		CallContext::Onchain { import: false },
+	);
+	result.expect("block 2 starts under the new code");
+	ext.execute_with(|| {
+		let last = recorded().expect("recorded");
+		assert_eq!(last.spec_version, version.spec_version.into());
+		assert_eq!(last.spec_name, version.spec_name);
 	});
 }
 

@@ -12,16 +12,24 @@ use pex_runtime::{
 };
 use sp_genesis_builder::PresetId;
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{generic::Era, traits::Header as _, MultiAddress, MultiSignature};
+use sp_runtime::{
+	generic::{self, Era},
+	traits::Header as _,
+	MultiAddress, MultiSignature,
+};
 use std::collections::BTreeMap;
 
-/// Externalities holding the genesis state of the `development` preset: the preset (a patch)
-/// merged into the default config, as a node's chain spec builder does.
+/// Externalities holding the genesis state of the `development` preset.
 pub fn development() -> sp_io::TestExternalities {
-	let patch: serde_json::Value = serde_json::from_slice(
-		&get_preset(&PresetId::from("development")).expect("the preset exists"),
-	)
-	.expect("the preset is JSON");
+	preset("development")
+}
+
+/// Externalities holding the genesis state of preset `name`: the preset (a patch) merged into
+/// the default config, as a node's chain spec builder does.
+pub fn preset(name: &str) -> sp_io::TestExternalities {
+	let patch: serde_json::Value =
+		serde_json::from_slice(&get_preset(&PresetId::from(name)).expect("the preset exists"))
+			.expect("the preset is JSON");
 	let mut config =
 		serde_json::to_value(RuntimeGenesisConfig::default()).expect("the default serializes");
 	merge(&mut config, patch);
@@ -56,6 +64,7 @@ pub fn extensions(nonce: Nonce) -> TxExtension {
 		frame_system::CheckWeight::new(),
 		pallet_transaction_payment::ChargeTransactionPayment::from(0),
 		frame_system::WeightReclaim::new(),
+		pallet_revive::evm::tx_extension::SetOrigin::default(),
 	)
 }
 
@@ -65,12 +74,18 @@ pub fn signed(who: Sr25519Keyring, nonce: Nonce, call: RuntimeCall) -> Unchecked
 	let extensions = extensions(nonce);
 	let payload = SignedPayload::new(call.clone(), extensions.clone()).expect("valid payload");
 	let signature = payload.using_encoded(|bytes| who.sign(bytes));
-	UncheckedExtrinsic::new_signed(
+	generic::UncheckedExtrinsic::new_signed(
 		call,
 		MultiAddress::Id(who.to_account_id()),
 		MultiSignature::Sr25519(signature),
 		extensions,
 	)
+	.into()
+}
+
+/// `call` as a bare extrinsic (an inherent).
+pub fn bare(call: RuntimeCall) -> UncheckedExtrinsic {
+	generic::UncheckedExtrinsic::new_bare(call).into()
 }
 
 /// Start block 1 on top of genesis.
