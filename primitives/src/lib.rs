@@ -25,11 +25,13 @@
 extern crate alloc;
 
 mod access;
+mod capacity;
 mod graph;
 mod merge;
 mod partition;
 
 pub use access::{AccessKey, AccessSet};
+pub use capacity::{BlockCapacity, ClassCapacity};
 pub use graph::{DependencyGraph, GraphError, NodeIndex};
 pub use merge::{hot_key_for, merge, HotKey, KeyMatch, MergeError, MergeRule, ValueAt};
 pub use partition::{partition, schedule, Group, Lane, ScheduleError};
@@ -66,5 +68,14 @@ sp_api::decl_runtime_apis! {
 		/// A sequential block runs this step inside its first non-inherent extrinsic; the builder
 		/// runs it in the base state so that parallel groups do not each run it again.
 		fn inherents_applied();
+
+		/// What the rest of the block may still use, per dispatch class, in the current state
+		/// (asked after the inherents and the post-inherent step).
+		fn block_capacity() -> BlockCapacity;
+
+		/// Make the next extrinsic applied the block's `index`th: set the extrinsic index and the
+		/// execution phase as if `index` extrinsics had been applied. The builder calls this at
+		/// the start of every parallel group, whose extrinsics' positions are assigned up front.
+		fn start_extrinsics_at(index: u32);
 	}
 }

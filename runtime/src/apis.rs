@@ -11,7 +11,7 @@ use frame_support::{
 };
 use pallet_batch_deploy::{ContractSpecOf, DeploymentPlan, PlanError};
 use pallet_revive::H160;
-use pex_primitives::{AccessSet, HotKey};
+use pex_primitives::{AccessSet, BlockCapacity, HotKey};
 use sp_api::impl_runtime_apis;
 use sp_core::OpaqueMetadata;
 use sp_genesis_builder::PresetId;
@@ -150,6 +150,14 @@ pallet_revive::impl_runtime_apis_plus_revive_traits! {
 
 		fn inherents_applied() {
 			Executive::inherents_applied()
+		}
+
+		fn block_capacity() -> BlockCapacity {
+			crate::parallel::block_capacity()
+		}
+
+		fn start_extrinsics_at(index: u32) {
+			crate::parallel::start_extrinsics_at(index)
 		}
 	}
 

@@ -13,7 +13,9 @@ use alloc::{vec, vec::Vec};
 use frame_support::{storage::storage_prefix, traits::PalletInfoAccess};
 use pallet_batch_deploy::Deployer;
 use pallet_revive::AddressMapper;
-use pex_primitives::{AccessKey, AccessSet, HotKey, KeyMatch, MergeRule};
+use pex_primitives::{
+	AccessKey, AccessSet, BlockCapacity, ClassCapacity, HotKey, KeyMatch, MergeRule,
+};
 use sp_runtime::{generic::Preamble, traits::StaticLookup};
 
 /// The storage key of `who`'s account (nonce, balances).
@@ -79,6 +81,46 @@ pub fn hot_keys() -> Vec<HotKey> {
 		exact(item(Balances::name().as_bytes(), b"TotalIssuance"), MergeRule::SumU128),
 		prefix(item(system, b"EventTopics"), MergeRule::Conflict),
 	]
+}
+
+/// What the rest of the block may still use: frame-system's `BlockWeights` and `BlockLength`
+/// minus `System::BlockWeight` and `System::BlockSize` (what `CheckWeight` compares).
+pub fn block_capacity() -> BlockCapacity {
+	use frame_support::dispatch::DispatchClass;
+	let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+	let lengths = <Runtime as frame_system::Config>::BlockLength::get();
+	let consumed = System::block_weight();
+	let length = System::block_size();
+	let class = |class: DispatchClass| {
+		let limits = weights.get(class);
+		ClassCapacity {
+			weight: limits
+				.max_total
+				.unwrap_or(weights.max_block)
+				.saturating_sub(*consumed.get(class)),
+			base_extrinsic: limits.base_extrinsic,
+			length: lengths.max.get(class).saturating_sub(length),
+		}
+	};
+	BlockCapacity {
+		normal: class(DispatchClass::Normal),
+		operational: class(DispatchClass::Operational),
+		total_weight: weights.max_block.saturating_sub(consumed.total()),
+	}
+}
+
+/// Make the next extrinsic applied the block's `index`th: what frame-system's
+/// `note_applied_extrinsic` leaves after extrinsic `index - 1` (the extrinsic index and
+/// `System::ExecutionPhase`, whose storage item frame-system keeps private).
+pub fn start_extrinsics_at(index: u32) {
+	frame_support::storage::unhashed::put(
+		sp_core::storage::well_known_keys::EXTRINSIC_INDEX,
+		&index,
+	);
+	frame_support::storage::unhashed::put(
+		&storage_prefix(System::name().as_bytes(), b"ExecutionPhase"),
+		&frame_system::Phase::ApplyExtrinsic(index),
+	);
 }
 
 /// The storage keys of the account a revive contract address maps to.

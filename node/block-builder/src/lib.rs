@@ -1,10 +1,822 @@
 //! # pex block builder
 //!
-//! Not implemented yet: issue \[P4\] fills this crate.
+//! Builds a block by executing non-conflicting groups of extrinsics in parallel, through the
+//! runtime's WASM code, and produces the block a sequential node imports with the same state
+//! root. The six steps of the pex architecture:
 //!
-//! It will build a block in the six steps of the pex architecture: a sequential base
-//! (`initialize_block`, inherents, the post-inherent step), admission under the block's global
-//! limits, partition of the extrinsics by their access sets, parallel execution of the groups
-//! on a rayon pool over forked state, validation of the keys each group really touched (with
-//! re-execution of what conflicted), and a deterministic merge followed by `finalize_block`.
-//! The block it builds imports on a sequential node with the same state root.
+//! 1. **Base.** `Core_initialize_block`, the inherents, and the post-inherent step
+//!    (`ParallelExecutionApi::inherents_applied`), sequentially, into one overlay.
+//! 2. **Admission.** Every candidate, in pool order, is admitted while its weight and length fit
+//!    what the runtime says is left of the block (`ParallelExecutionApi::block_capacity`): groups
+//!    only see their own usage, so the limits are enforced here, globally.
+//! 3. **Partition.** [`pex_primitives::partition`] over the runtime's access sets. Groups keep pool
+//!    order inside and are ordered by their first extrinsic; that is the block's order, so every
+//!    extrinsic's index is known before execution.
+//! 4. **Execute.** Each group runs on the builder's rayon pool, over a clone of the base overlay
+//!    and a backend that records what it reads.
+//! 5. **Validate.** In block order, a group is kept if it read nothing and changed nothing that an
+//!    earlier group changed (hot keys aside), started at the index it was planned for, and its hot
+//!    keys merge. Otherwise it is re-executed on the merged state, as a sequential builder would
+//!    have run it.
+//! 6. **Merge and finalize.** Kept groups' writes are applied in order, hot keys by their
+//!    [`pex_primitives::MergeRule`]; then `BlockBuilder_finalize_block` and the storage changes.
+//!
+//! With one thread, or one group, the groups run one after another on one overlay: the plain
+//! sequential path. The block is the same for every thread count.
+
+mod runtime;
+mod tracking;
+
+pub use runtime::WasmRuntime;
+
+use codec::{Decode, Encode};
+use pex_primitives::{hot_key_for, merge, AccessSet, BlockCapacity, ClassCapacity, HotKey};
+use rayon::prelude::*;
+use sp_core::storage::ChildInfo;
+use sp_inherents::InherentData;
+use sp_runtime::{
+	traits::{Block as BlockT, HashingFor, Header as HeaderT},
+	transaction_validity::{InvalidTransaction, TransactionValidityError},
+	ApplyExtrinsicResult, Digest, ExtrinsicInclusionMode, Weight,
+};
+use sp_state_machine::{Backend, OverlayedChanges, StorageChanges};
+use std::{
+	collections::BTreeSet,
+	panic::{catch_unwind, AssertUnwindSafe},
+	time::{Duration, Instant},
+};
+use tracking::{Reads, StateKey, TrackingBackend};
+
+/// Why a build failed as a whole (a candidate's own failure never fails the build: it is left
+/// out with a [`LeftOutReason`]).
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+	/// A runtime call failed (trap, panic, missing export) where the block cannot do without it.
+	#[error("runtime call {method} failed: {message}")]
+	Runtime {
+		/// The runtime API function.
+		method: &'static str,
+		/// The executor's error.
+		message: String,
+	},
+	/// A runtime call returned bytes that do not decode as its result type.
+	#[error("the result of {method} does not decode")]
+	Undecodable {
+		/// The runtime API function.
+		method: &'static str,
+	},
+	/// An inherent the runtime created could not be applied.
+	#[error("inherent {index} failed: {error:?}")]
+	Inherent {
+		/// Its position among the inherents.
+		index: usize,
+		/// Why the runtime refused it.
+		error: TransactionValidityError,
+	},
+	/// The storage changes of the block could not be computed.
+	#[error("storage changes: {0}")]
+	StorageChanges(String),
+	/// The builder's thread pool could not be created.
+	#[error("thread pool: {0}")]
+	ThreadPool(String),
+}
+
+/// Why a candidate is not in the block. Every candidate is either in the block or reported back
+/// with one of these.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum LeftOutReason {
+	/// Its weight or length did not fit what was left of the block.
+	DidNotFit,
+	/// The runtime refused it (bad nonce, unpayable fee, ...).
+	Invalid(TransactionValidityError),
+	/// Applying it failed in the runtime (a trap or panic), also when run alone.
+	Failed(String),
+	/// The build's deadline passed before it ran.
+	Deadline,
+	/// The runtime allows only inherents in this block.
+	OnlyInherents,
+}
+
+/// A candidate left out of the block, with the reason.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct LeftOut<Extrinsic> {
+	/// The candidate's position in the candidates given to [`ParallelBlockBuilder::build`].
+	pub position: usize,
+	/// The candidate.
+	pub extrinsic: Extrinsic,
+	/// Why it is not in the block.
+	pub reason: LeftOutReason,
+}
+
+/// What the builder does besides the block's contents.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+	/// Threads of the builder's pool; 1 takes the sequential path.
+	pub threads: usize,
+	/// Time after which no further group is started; what did not run is left out.
+	pub deadline: Option<Duration>,
+}
+
+impl Default for BuildOptions {
+	/// All available cores, no deadline.
+	fn default() -> Self {
+		let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+		Self { threads, deadline: None }
+	}
+}
+
+/// The block to build on top of its parent.
+#[derive(Clone)]
+pub struct BlockInputs<Block: BlockT> {
+	/// Hash of the parent block, whose state the builder is given.
+	pub parent_hash: Block::Hash,
+	/// Number of the block to build.
+	pub number: <Block::Header as HeaderT>::Number,
+	/// Pre-runtime digests (consensus data).
+	pub digest: Digest,
+	/// Data the runtime turns into inherents (timestamp, ...).
+	pub inherent_data: InherentData,
+}
+
+/// Counts and times of one build.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BuildStats {
+	/// Extrinsics in the block other than inherents.
+	pub extrinsics: usize,
+	/// Groups the partition produced.
+	pub groups: usize,
+	/// Threads of the pool.
+	pub threads: usize,
+	/// Extrinsics whose parallel result was kept.
+	pub parallel_extrinsics: usize,
+	/// Groups whose parallel result was thrown away and that ran again on the merged state.
+	pub reexecuted_groups: usize,
+	/// Extrinsics of those groups.
+	pub reexecuted_extrinsics: usize,
+	/// Time of initialize, inherents and the post-inherent step.
+	pub base: Duration,
+	/// Time of dispatch info, access sets and admission.
+	pub admission: Duration,
+	/// Time of the partition.
+	pub partition: Duration,
+	/// Time of the parallel execution (zero on the sequential path).
+	pub execute: Duration,
+	/// Time of validation, merging and re-execution (all execution on the sequential path).
+	pub commit: Duration,
+	/// Time of `finalize_block` and the storage changes (state root).
+	pub finalize: Duration,
+}
+
+impl BuildStats {
+	/// Share of the block's extrinsics whose parallel execution was kept, from 0 to 1.
+	pub fn parallel_fraction(&self) -> f64 {
+		ratio(self.parallel_extrinsics, self.extrinsics)
+	}
+
+	/// Share of the parallel phase's groups that had to run again, from 0 to 1.
+	pub fn rollback_rate(&self) -> f64 {
+		if self.execute.is_zero() {
+			0.0
+		} else {
+			ratio(self.reexecuted_groups, self.groups)
+		}
+	}
+}
+
+fn ratio(part: usize, whole: usize) -> f64 {
+	if whole == 0 {
+		0.0
+	} else {
+		part as f64 / whole as f64
+	}
+}
+
+/// A built block with what a client imports (`StateAction::ApplyChanges`).
+pub struct BuiltBlock<Block: BlockT> {
+	/// The block: inherents, then the admitted extrinsics in group order.
+	pub block: Block,
+	/// The changes of the block on the parent state; `transaction_storage_root` is the
+	/// header's state root.
+	pub storage_changes: StorageChanges<HashingFor<Block>>,
+	/// What happened.
+	pub stats: BuildStats,
+	/// Candidates not in the block, in candidate order.
+	pub left_out: Vec<LeftOut<Block::Extrinsic>>,
+}
+
+/// Builds blocks on a rayon pool of its own, through one runtime's WASM code.
+pub struct ParallelBlockBuilder {
+	runtime: WasmRuntime,
+	pool: rayon::ThreadPool,
+	options: BuildOptions,
+}
+
+/// The state groups fork from, and what the runtime said about it.
+struct Base<H: sp_core::Hasher> {
+	overlay: OverlayedChanges<H>,
+	hot_keys: Vec<HotKey>,
+	capacity: BlockCapacity,
+}
+
+/// A candidate admitted to the block.
+struct Admitted<X> {
+	position: usize,
+	extrinsic: X,
+	access: AccessSet,
+}
+
+/// What the runtime reports for admission: the first two fields of `RuntimeDispatchInfo`.
+#[derive(Decode)]
+struct DispatchInfoPrefix {
+	weight: Weight,
+	class: u8,
+}
+
+/// The outcome of one extrinsic in a group.
+enum Outcome {
+	Applied,
+	Refused(TransactionValidityError),
+	Failed(String),
+}
+
+/// A group's parallel run.
+struct GroupRun<H: sp_core::Hasher> {
+	/// The index its first extrinsic was given.
+	start: u32,
+	overlay: OverlayedChanges<H>,
+	reads: Reads,
+	/// `None` if the run failed as a whole (a trap outside an extrinsic, a panic).
+	outcomes: Option<Vec<Outcome>>,
+}
+
+const APPLY: &str = "BlockBuilder_apply_extrinsic";
+
+impl ParallelBlockBuilder {
+	/// A builder running `code` (a runtime WASM blob implementing `ParallelExecutionApi`).
+	pub fn new(code: Vec<u8>, options: BuildOptions) -> Result<Self, BuildError> {
+		let threads = options.threads.max(1);
+		let pool = rayon::ThreadPoolBuilder::new()
+			.num_threads(threads)
+			.thread_name(|i| format!("pex-builder-{i}"))
+			.build()
+			.map_err(|error| BuildError::ThreadPool(error.to_string()))?;
+		Ok(Self { runtime: WasmRuntime::new(code, threads + 1), pool, options })
+	}
+
+	/// The options this builder was made with.
+	pub fn options(&self) -> &BuildOptions {
+		&self.options
+	}
+
+	/// Build a block on `parent` (the parent block's state) from `candidates` in pool order.
+	pub fn build<Block, S>(
+		&self,
+		parent: &S,
+		inputs: BlockInputs<Block>,
+		candidates: Vec<Block::Extrinsic>,
+	) -> Result<BuiltBlock<Block>, BuildError>
+	where
+		Block: BlockT,
+		S: Backend<HashingFor<Block>> + Sync,
+	{
+		let started = Instant::now();
+		let mut stats = BuildStats { threads: self.options.threads.max(1), ..Default::default() };
+		let mut left_out = Vec::new();
+
+		let header = Block::Header::new(
+			inputs.number,
+			Default::default(),
+			Default::default(),
+			inputs.parent_hash,
+			inputs.digest,
+		);
+		let mut overlay = OverlayedChanges::default();
+		let version: sp_version::RuntimeVersion =
+			self.runtime.call(parent, &mut overlay, "Core_version", &[])?;
+		let mode: ExtrinsicInclusionMode =
+			self.runtime.call_with(parent, &mut overlay, "Core_initialize_block", &header)?;
+		let inherents =
+			self.apply_inherents::<Block, S>(parent, &mut overlay, &inputs.inherent_data)?;
+		let base = self.finish_base(parent, overlay)?;
+		stats.base = started.elapsed();
+
+		let phase = Instant::now();
+		let admitted = if mode == ExtrinsicInclusionMode::OnlyInherents {
+			left_out.extend(candidates.into_iter().enumerate().map(|(position, extrinsic)| {
+				LeftOut { position, extrinsic, reason: LeftOutReason::OnlyInherents }
+			}));
+			Vec::new()
+		} else {
+			self.admit::<Block, S>(parent, &base, candidates, &mut left_out)?
+		};
+		stats.admission = phase.elapsed();
+
+		let phase = Instant::now();
+		let sets: Vec<AccessSet> = admitted.iter().map(|a| a.access.clone()).collect();
+		let groups: Vec<Vec<usize>> = pex_primitives::partition(&sets)
+			.into_iter()
+			.map(|group| group.members.into_iter().map(|m| m as usize).collect())
+			.collect();
+		stats.groups = groups.len();
+		stats.partition = phase.elapsed();
+
+		let first_index = inherents.len() as u32;
+		let runs = if stats.threads > 1 && groups.len() > 1 {
+			let phase = Instant::now();
+			let runs = self.execute_groups(parent, &base, &admitted, &groups, first_index);
+			stats.execute = phase.elapsed();
+			Some(runs)
+		} else {
+			None
+		};
+
+		let phase = Instant::now();
+		let deadline = self.options.deadline.map(|d| started + d);
+		let mut commit = Commit::new(parent, base, first_index, runs.is_some());
+		let mut included = Vec::new();
+		let mut runs = runs.map(Vec::into_iter);
+		for group in &groups {
+			let run = runs.as_mut().and_then(Iterator::next);
+			if deadline.is_some_and(|deadline| Instant::now() > deadline) {
+				left_out.extend(group.iter().map(|&i| LeftOut {
+					position: admitted[i].position,
+					extrinsic: admitted[i].extrinsic.clone(),
+					reason: LeftOutReason::Deadline,
+				}));
+				continue;
+			}
+			let members: Vec<&Admitted<Block::Extrinsic>> =
+				group.iter().map(|&i| &admitted[i]).collect();
+			let outcomes = match run.and_then(|run| commit.try_keep(run)) {
+				Some(outcomes) => {
+					stats.parallel_extrinsics +=
+						outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count();
+					outcomes
+				},
+				None => {
+					if stats.execute > Duration::ZERO {
+						stats.reexecuted_groups += 1;
+						stats.reexecuted_extrinsics += members.len();
+					}
+					commit.reexecute(&self.runtime, &members)
+				},
+			};
+			for (member, outcome) in members.into_iter().zip(outcomes) {
+				let reason = match outcome {
+					Outcome::Applied => {
+						included.push(member.extrinsic.clone());
+						continue;
+					},
+					Outcome::Refused(error) => LeftOutReason::Invalid(error),
+					Outcome::Failed(message) => LeftOutReason::Failed(message),
+				};
+				left_out.push(LeftOut {
+					position: member.position,
+					extrinsic: member.extrinsic.clone(),
+					reason,
+				});
+			}
+		}
+		let mut merged = commit.into_overlay();
+		stats.commit = phase.elapsed();
+		stats.extrinsics = included.len();
+
+		let phase = Instant::now();
+		let header: Block::Header =
+			self.runtime.call(parent, &mut merged, "BlockBuilder_finalize_block", &[])?;
+		let storage_changes = merged
+			.drain_storage_changes(parent, version.state_version())
+			.map_err(|error| BuildError::StorageChanges(error.to_string()))?;
+		stats.finalize = phase.elapsed();
+
+		left_out.sort_by_key(|l| l.position);
+		let extrinsics = inherents.into_iter().chain(included).collect();
+		Ok(BuiltBlock { block: Block::new(header, extrinsics), storage_changes, stats, left_out })
+	}
+
+	/// Create the inherents from `data` and apply them; each must succeed.
+	fn apply_inherents<Block: BlockT, S: Backend<HashingFor<Block>>>(
+		&self,
+		parent: &S,
+		overlay: &mut OverlayedChanges<HashingFor<Block>>,
+		data: &InherentData,
+	) -> Result<Vec<Block::Extrinsic>, BuildError> {
+		overlay.start_transaction();
+		let inherents: Result<Vec<Block::Extrinsic>, _> =
+			self.runtime
+				.call_with(parent, overlay, "BlockBuilder_inherent_extrinsics", data);
+		rollback(overlay);
+		let inherents = inherents?;
+		for (index, inherent) in inherents.iter().enumerate() {
+			let result: ApplyExtrinsicResult =
+				self.runtime.call_with(parent, overlay, APPLY, inherent)?;
+			match result {
+				Ok(Ok(())) => {},
+				Ok(Err(_)) => {
+					let error = InvalidTransaction::BadMandatory.into();
+					return Err(BuildError::Inherent { index, error })
+				},
+				Err(error) => return Err(BuildError::Inherent { index, error }),
+			}
+		}
+		Ok(inherents)
+	}
+
+	/// Run the post-inherent step and ask the runtime for hot keys and capacity.
+	fn finish_base<H, S>(
+		&self,
+		parent: &S,
+		mut overlay: OverlayedChanges<H>,
+	) -> Result<Base<H>, BuildError>
+	where
+		H: sp_core::Hasher,
+		H::Out: Ord + 'static + codec::Codec,
+		S: Backend<H>,
+	{
+		let () = self.runtime.call(
+			parent,
+			&mut overlay,
+			"ParallelExecutionApi_inherents_applied",
+			&[],
+		)?;
+		overlay.start_transaction();
+		let hot_keys =
+			self.runtime.call(parent, &mut overlay, "ParallelExecutionApi_hot_keys", &[]);
+		let capacity =
+			self.runtime
+				.call(parent, &mut overlay, "ParallelExecutionApi_block_capacity", &[]);
+		rollback(&mut overlay);
+		Ok(Base { overlay, hot_keys: hot_keys?, capacity: capacity? })
+	}
+
+	/// Ask the runtime, in parallel, for every candidate's access set and dispatch info, then
+	/// admit candidates in pool order while they fit.
+	fn admit<Block: BlockT, S: Backend<HashingFor<Block>> + Sync>(
+		&self,
+		parent: &S,
+		base: &Base<HashingFor<Block>>,
+		candidates: Vec<Block::Extrinsic>,
+		left_out: &mut Vec<LeftOut<Block::Extrinsic>>,
+	) -> Result<Vec<Admitted<Block::Extrinsic>>, BuildError> {
+		let chunk = candidates.len().div_ceil(self.options.threads.max(1) * 4).max(1);
+		let overlays: Vec<_> = candidates.chunks(chunk).map(|_| base.overlay.clone()).collect();
+		let described: Vec<Result<(AccessSet, DispatchInfoPrefix, u32), BuildError>> =
+			self.pool.install(|| {
+				candidates
+					.par_chunks(chunk)
+					.zip(overlays)
+					.flat_map_iter(|(chunk, mut overlay)| {
+						chunk
+							.iter()
+							.map(|xt| {
+								let len = xt.encoded_size() as u32;
+								let access = self.runtime.call_with(
+									parent,
+									&mut overlay,
+									"ParallelExecutionApi_access_set",
+									xt,
+								)?;
+								let info = self.runtime.call_with(
+									parent,
+									&mut overlay,
+									"TransactionPaymentApi_query_info",
+									(xt, len),
+								)?;
+								Ok((access, info, len))
+							})
+							.collect::<Vec<_>>()
+					})
+					.collect()
+			});
+		let mut capacity = base.capacity;
+		let mut admitted = Vec::new();
+		for (position, (extrinsic, described)) in candidates.into_iter().zip(described).enumerate()
+		{
+			let (access, info, len) = described?;
+			match admit_one(&mut capacity, &info, len) {
+				Ok(()) => admitted.push(Admitted { position, extrinsic, access }),
+				Err(reason) => left_out.push(LeftOut { position, extrinsic, reason }),
+			}
+		}
+		Ok(admitted)
+	}
+
+	/// Run every group on the pool over a clone of the base and a read-tracking backend.
+	fn execute_groups<H, S, X>(
+		&self,
+		parent: &S,
+		base: &Base<H>,
+		admitted: &[Admitted<X>],
+		groups: &[Vec<usize>],
+		first_index: u32,
+	) -> Vec<GroupRun<H>>
+	where
+		H: sp_core::Hasher,
+		H::Out: Ord + 'static + codec::Codec,
+		S: Backend<H> + Sync,
+		X: Encode + Sync,
+	{
+		let mut starts = Vec::with_capacity(groups.len());
+		let mut next = first_index;
+		for group in groups {
+			starts.push(next);
+			next += group.len() as u32;
+		}
+		// Overlays are not `Sync`: clone the base for every group here.
+		let overlays: Vec<_> = groups.iter().map(|_| base.overlay.clone()).collect();
+		self.pool.install(|| {
+			groups
+				.par_iter()
+				.zip(starts)
+				.zip(overlays)
+				.map(|((group, start), mut overlay)| {
+					let tracking = TrackingBackend::new(parent);
+					let outcomes = catch_unwind(AssertUnwindSafe(|| {
+						let () = self
+							.runtime
+							.call_with(
+								&tracking,
+								&mut overlay,
+								"ParallelExecutionApi_start_extrinsics_at",
+								start,
+							)
+							.ok()?;
+						let outcomes: Vec<Outcome> = group
+							.iter()
+							.map(|&i| {
+								apply(
+									&self.runtime,
+									&tracking,
+									&mut overlay,
+									&admitted[i].extrinsic,
+								)
+							})
+							.collect();
+						// A failure inside the group changes what later members see: rerun it.
+						outcomes
+							.iter()
+							.all(|o| !matches!(o, Outcome::Failed(_)))
+							.then_some(outcomes)
+					}))
+					.ok()
+					.flatten();
+					GroupRun { start, overlay, reads: tracking.into_reads(), outcomes }
+				})
+				.collect()
+		})
+	}
+}
+
+/// Apply one extrinsic in its own overlay transaction, kept only if the runtime accepted it.
+fn apply<H, B, X>(
+	runtime: &WasmRuntime,
+	backend: &B,
+	overlay: &mut OverlayedChanges<H>,
+	extrinsic: &X,
+) -> Outcome
+where
+	H: sp_core::Hasher,
+	H::Out: Ord + 'static + codec::Codec,
+	B: Backend<H>,
+	X: Encode,
+{
+	overlay.start_transaction();
+	let result: Result<ApplyExtrinsicResult, _> =
+		runtime.call_with(backend, overlay, APPLY, extrinsic);
+	match result {
+		Ok(Ok(_)) => {
+			let _ = overlay.commit_transaction();
+			Outcome::Applied
+		},
+		Ok(Err(error)) => {
+			rollback(overlay);
+			Outcome::Refused(error)
+		},
+		Err(error) => {
+			rollback(overlay);
+			Outcome::Failed(error.to_string())
+		},
+	}
+}
+
+/// Roll back the transaction the builder opened; there always is one.
+fn rollback<H: sp_core::Hasher>(overlay: &mut OverlayedChanges<H>) {
+	let _ = overlay.rollback_transaction();
+}
+
+/// Admit an extrinsic of `info` and `len` bytes if it fits `capacity`, and take its share.
+fn admit_one(
+	capacity: &mut BlockCapacity,
+	info: &DispatchInfoPrefix,
+	len: u32,
+) -> Result<(), LeftOutReason> {
+	let class: &mut ClassCapacity = match info.class {
+		0 => &mut capacity.normal,
+		1 => &mut capacity.operational,
+		_ => return Err(LeftOutReason::Invalid(InvalidTransaction::BadMandatory.into())),
+	};
+	let weight = info
+		.weight
+		.saturating_add(class.base_extrinsic)
+		.saturating_add(Weight::from_parts(0, len.into()));
+	if !weight.all_lte(class.weight) || !weight.all_lte(capacity.total_weight) || len > class.length
+	{
+		return Err(LeftOutReason::DidNotFit)
+	}
+	class.weight = class.weight.saturating_sub(weight);
+	capacity.total_weight = capacity.total_weight.saturating_sub(weight);
+	capacity.normal.length = capacity.normal.length.saturating_sub(len);
+	capacity.operational.length = capacity.operational.length.saturating_sub(len);
+	Ok(())
+}
+
+/// Step 5 and 6: validate groups in block order and merge them into one overlay.
+struct Commit<'a, H: sp_core::Hasher, S> {
+	parent: &'a S,
+	base: OverlayedChanges<H>,
+	hot_keys: Vec<HotKey>,
+	merged: OverlayedChanges<H>,
+	/// Non-hot keys changed by the groups committed so far.
+	written: BTreeSet<StateKey>,
+	/// The index the next extrinsic gets.
+	next_index: u32,
+	/// A re-executed group changed a key the base wrote: reads of such keys are answered by the
+	/// overlay and never tracked, so no later parallel result can be trusted.
+	poisoned: bool,
+	/// Whether parallel results follow, so re-executed groups' writes must be recorded.
+	track: bool,
+}
+
+impl<'a, H, S> Commit<'a, H, S>
+where
+	H: sp_core::Hasher,
+	H::Out: Ord + 'static + codec::Codec,
+	S: Backend<H>,
+{
+	fn new(parent: &'a S, base: Base<H>, first_index: u32, track: bool) -> Self {
+		Self {
+			parent,
+			merged: base.overlay.clone(),
+			base: base.overlay,
+			hot_keys: base.hot_keys,
+			written: BTreeSet::new(),
+			next_index: first_index,
+			poisoned: false,
+			track,
+		}
+	}
+
+	/// The value of `key` in the base state.
+	fn base_value(&mut self, trie: Option<&ChildInfo>, key: &[u8]) -> (bool, Option<Vec<u8>>) {
+		let in_overlay = match trie {
+			None => self.base.storage(key).map(|v| v.map(<[u8]>::to_vec)),
+			Some(child) => self.base.child_storage(child, key).map(|v| v.map(<[u8]>::to_vec)),
+		};
+		match in_overlay {
+			Some(value) => (true, value),
+			None => {
+				let value = match trie {
+					None => self.parent.storage(key),
+					Some(child) => self.parent.child_storage(child, key),
+				};
+				(false, value.ok().flatten())
+			},
+		}
+	}
+
+	/// Keep `run` if it is valid: merge it and return its outcomes. `None`: it must run again.
+	fn try_keep(&mut self, mut run: GroupRun<H>) -> Option<Vec<Outcome>> {
+		let outcomes = run.outcomes.take()?;
+		let applied = outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count() as u32;
+		if self.poisoned || run.start != self.next_index || run.reads.meets(&self.written) {
+			return None
+		}
+		let mut changes: Vec<(Option<ChildInfo>, Vec<u8>, Option<Vec<u8>>)> = Vec::new();
+		let mut hot: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
+		let top: Vec<(Vec<u8>, Option<Vec<u8>>)> = run
+			.overlay
+			.changes_mut()
+			.map(|(key, value)| (key.clone(), value.value().cloned()))
+			.collect();
+		for (key, value) in top {
+			if hot_key_for(&self.hot_keys, &key).is_some() {
+				hot.push((key, value));
+				continue
+			}
+			let (in_base, base) = self.base_value(None, &key);
+			let changed = value != base;
+			if in_base && !changed {
+				continue
+			}
+			let state_key = (None, key.clone());
+			if (in_base && changed) || self.written.contains(&state_key) {
+				return None
+			}
+			if changed {
+				changes.push((None, key, value));
+			}
+		}
+		let children: Vec<(ChildInfo, Vec<(Vec<u8>, Option<Vec<u8>>)>)> = run
+			.overlay
+			.children_mut()
+			.map(|(entries, info)| {
+				(info.clone(), entries.map(|(k, v)| (k.clone(), v.value().cloned())).collect())
+			})
+			.collect();
+		for (info, entries) in children {
+			for (key, value) in entries {
+				let (in_base, base) = self.base_value(Some(&info), &key);
+				let changed = value != base;
+				if in_base && !changed {
+					continue
+				}
+				let state_key = (Some(info.storage_key().to_vec()), key.clone());
+				if (in_base && changed) || self.written.contains(&state_key) {
+					return None
+				}
+				if changed {
+					changes.push((Some(info.clone()), key, value));
+				}
+			}
+		}
+		let mut merged_hot = Vec::with_capacity(hot.len());
+		for (key, value) in hot {
+			let rule = hot_key_for(&self.hot_keys, &key)?.rule;
+			let (_, base) = self.base_value(None, &key);
+			let current = self
+				.merged
+				.storage(&key)
+				.map_or_else(|| base.clone(), |v| v.map(<[u8]>::to_vec));
+			let value =
+				merge(rule, base.as_deref(), &[current.as_deref(), value.as_deref()]).ok()?;
+			merged_hot.push((key, value));
+		}
+		for (trie, key, value) in changes {
+			self.written
+				.insert((trie.as_ref().map(|c| c.storage_key().to_vec()), key.clone()));
+			match trie {
+				None => self.merged.set_storage(key, value),
+				Some(child) => self.merged.set_child_storage(&child, key, value),
+			}
+		}
+		for (key, value) in merged_hot {
+			self.merged.set_storage(key, value);
+		}
+		self.next_index += applied;
+		Some(outcomes)
+	}
+
+	/// Run `members` one after another on the merged state, and record what they changed.
+	fn reexecute<X: Encode>(
+		&mut self,
+		runtime: &WasmRuntime,
+		members: &[&Admitted<X>],
+	) -> Vec<Outcome> {
+		let first = self.next_index;
+		self.merged.set_collect_extrinsics(self.track);
+		let outcomes: Vec<Outcome> = members
+			.iter()
+			.map(|member| {
+				catch_unwind(AssertUnwindSafe(|| {
+					apply(runtime, self.parent, &mut self.merged, &member.extrinsic)
+				}))
+				.unwrap_or_else(|_| Outcome::Failed("the builder panicked".into()))
+			})
+			.collect();
+		self.merged.set_collect_extrinsics(false);
+		self.next_index += outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count() as u32;
+		if !self.track {
+			return outcomes
+		}
+		let last = self.next_index;
+		let tagged = |extrinsics: BTreeSet<u32>| extrinsics.range(first..=last).next().is_some();
+		let mut touched: Vec<StateKey> = self
+			.merged
+			.changes()
+			.filter(|(_, value)| tagged(value.extrinsics()))
+			.map(|(key, _)| (None, key.clone()))
+			.collect();
+		for (entries, info) in self.merged.children() {
+			touched.extend(
+				entries
+					.filter(|(_, value)| tagged(value.extrinsics()))
+					.map(|(key, _)| (Some(info.storage_key().to_vec()), key.clone())),
+			);
+		}
+		for (trie, key) in touched {
+			if trie.is_none() && hot_key_for(&self.hot_keys, &key).is_some() {
+				continue
+			}
+			let child = trie.as_ref().map(|t| ChildInfo::new_default(t));
+			if self.base_value(child.as_ref(), &key).0 {
+				self.poisoned = true;
+			}
+			self.written.insert((trie, key));
+		}
+		outcomes
+	}
+
+	fn into_overlay(self) -> OverlayedChanges<H> {
+		self.merged
+	}
+}

@@ -1,0 +1,184 @@
+//! A chain to build on: genesis state of the pex runtime with n funded, signing accounts, signed
+//! transfers, and the oracle a stock node applies to every block (`Core_execute_block` in WASM on
+//! the parent state).
+
+#![allow(dead_code, reason = "each test file uses a different subset")]
+#![allow(unreachable_pub, reason = "a module shared by test crates")]
+
+use codec::Encode;
+use pex_block_builder::{BlockInputs, BuildOptions, BuiltBlock, ParallelBlockBuilder};
+use pex_runtime::{
+	AccountId, Block, Nonce, RuntimeCall, RuntimeGenesisConfig, SignedPayload, TxExtension,
+	UncheckedExtrinsic, VERSION,
+};
+use sp_core::{
+	crypto::Pair as _,
+	sr25519,
+	traits::{CallContext, RuntimeCode, WrappedRuntimeCode},
+	H256,
+};
+use sp_runtime::{
+	generic::{self, Era},
+	traits::{BlakeTwo256, Block as _, Header as _},
+	BuildStorage, MultiAddress, MultiSignature, StateVersion,
+};
+use sp_state_machine::{InMemoryBackend, OverlayedChanges, StateMachine};
+
+/// What each account starts with.
+pub const ENDOWMENT: u128 = 1_000_000 * pex_runtime::UNIT;
+
+/// The runtime's WASM blob.
+pub fn wasm() -> &'static [u8] {
+	pex_runtime::WASM_BINARY.expect("the WASM blob is built (unset SKIP_WASM_BUILD)")
+}
+
+/// A chain at genesis with `accounts` funded signing accounts (deterministic keys).
+pub struct Chain {
+	pub keys: Vec<sr25519::Pair>,
+	pub state: InMemoryBackend<BlakeTwo256>,
+	/// frame-system's genesis block hash (`BlockHash(0)`): 69 in every byte.
+	pub genesis_hash: H256,
+}
+
+/// The `n`th deterministic key.
+pub fn key(n: u32) -> sr25519::Pair {
+	let mut seed = [7u8; 32];
+	seed[..4].copy_from_slice(&n.to_le_bytes());
+	sr25519::Pair::from_seed(&seed)
+}
+
+impl Chain {
+	pub fn new(accounts: u32) -> Self {
+		let keys: Vec<sr25519::Pair> = (0..accounts).map(key).collect();
+		let mut config = RuntimeGenesisConfig::default();
+		config.balances.balances =
+			keys.iter().map(|k| (AccountId::from(k.public()), ENDOWMENT)).collect();
+		config.revive.mapped_accounts = keys.iter().map(|k| AccountId::from(k.public())).collect();
+		config.sudo.key = keys.first().map(|k| AccountId::from(k.public()));
+		let mut storage = config.build_storage().expect("genesis builds");
+		storage
+			.top
+			.insert(sp_core::storage::well_known_keys::CODE.to_vec(), wasm().to_vec());
+		let state = InMemoryBackend::<BlakeTwo256>::from((storage, StateVersion::V1));
+		Self { keys, state, genesis_hash: H256::repeat_byte(69) }
+	}
+
+	pub fn account(&self, n: usize) -> AccountId {
+		AccountId::from(self.keys[n].public())
+	}
+
+	/// `call` signed by account `signer` with `nonce`.
+	pub fn signed(&self, signer: usize, nonce: Nonce, call: RuntimeCall) -> UncheckedExtrinsic {
+		let extensions: TxExtension = (
+			frame_system::CheckNonZeroSender::new(),
+			frame_system::CheckSpecVersion::new(),
+			frame_system::CheckTxVersion::new(),
+			frame_system::CheckGenesis::new(),
+			frame_system::CheckEra::from(Era::Immortal),
+			frame_system::CheckNonce::from(nonce),
+			frame_system::CheckWeight::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::from(0),
+			frame_system::WeightReclaim::new(),
+			pallet_revive::evm::tx_extension::SetOrigin::default(),
+		);
+		let implicit = (
+			(),
+			VERSION.spec_version,
+			VERSION.transaction_version,
+			self.genesis_hash,
+			self.genesis_hash,
+			(),
+			(),
+			(),
+			(),
+			(),
+		);
+		let payload = SignedPayload::from_raw(call.clone(), extensions.clone(), implicit);
+		let signature = payload.using_encoded(|bytes| self.keys[signer].sign(bytes));
+		generic::UncheckedExtrinsic::new_signed(
+			call,
+			MultiAddress::Id(self.account(signer)),
+			MultiSignature::Sr25519(signature),
+			extensions,
+		)
+		.into()
+	}
+
+	/// A transfer of `value` from account `from` to account `to`.
+	pub fn transfer(
+		&self,
+		from: usize,
+		nonce: Nonce,
+		to: usize,
+		value: u128,
+	) -> UncheckedExtrinsic {
+		let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: MultiAddress::Id(self.account(to)),
+			value,
+		});
+		self.signed(from, nonce, call)
+	}
+
+	/// Inputs of block 1 at `now` milliseconds.
+	pub fn block_1(&self, now: u64) -> BlockInputs<Block> {
+		let mut inherent_data = sp_inherents::InherentData::new();
+		inherent_data
+			.put_data(sp_timestamp::INHERENT_IDENTIFIER, &now)
+			.expect("timestamp encodes");
+		BlockInputs {
+			parent_hash: self.genesis_hash,
+			number: 1,
+			digest: Default::default(),
+			inherent_data,
+		}
+	}
+
+	/// Build block 1 from `candidates` with `threads` threads.
+	pub fn build(&self, threads: usize, candidates: Vec<UncheckedExtrinsic>) -> BuiltBlock<Block> {
+		let options = BuildOptions { threads, ..Default::default() };
+		let builder = ParallelBlockBuilder::new(wasm().to_vec(), options).expect("a builder");
+		builder
+			.build(&self.state, self.block_1(6_000), candidates)
+			.expect("the block builds")
+	}
+
+	/// The oracle: a stock node executes `block` with `Core_execute_block` on the parent state
+	/// (which checks the state root and extrinsics root in the runtime); returns the state root
+	/// it reached.
+	pub fn import(&self, block: &Block) -> H256 {
+		let executor =
+			sc_executor::WasmExecutor::<sp_io::SubstrateHostFunctions>::builder().build();
+		let fetcher = WrappedRuntimeCode(wasm().into());
+		let code = RuntimeCode {
+			code_fetcher: &fetcher,
+			heap_pages: None,
+			hash: sp_io::hashing::blake2_256(wasm()).to_vec(),
+		};
+		let mut overlay = OverlayedChanges::<BlakeTwo256>::default();
+		let mut extensions = Default::default();
+		StateMachine::new(
+			&self.state,
+			&mut overlay,
+			&executor,
+			"Core_execute_block",
+			&block.encode(),
+			&mut extensions,
+			&code,
+			CallContext::Onchain { import: true },
+		)
+		.execute()
+		.expect("a stock node imports the block");
+		let changes = overlay
+			.drain_storage_changes(&self.state, StateVersion::V1)
+			.expect("storage changes");
+		changes.transaction_storage_root
+	}
+}
+
+/// Check `built` against the oracle: it imports, with the state root in its header, which is
+/// the root of its storage changes.
+pub fn assert_imports(chain: &Chain, built: &BuiltBlock<Block>) {
+	let root = chain.import(&built.block);
+	assert_eq!(built.block.header().state_root(), &root, "the header's root is the imported root");
+	assert_eq!(built.storage_changes.transaction_storage_root, root, "changes give that root");
+}

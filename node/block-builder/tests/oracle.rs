@@ -1,0 +1,107 @@
+//! The oracle suite: every block built here is executed by a stock node (`Core_execute_block` in
+//! WASM on the parent state) and must reach the state root in its header; the same candidates
+//! give the same block on 1, 2, 4 and 8 threads.
+
+mod common;
+
+use common::*;
+use pex_block_builder::LeftOutReason;
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use sp_runtime::traits::{Block as _, Hash as _};
+
+/// `count` transfers among `accounts` accounts, senders and receivers uniform, nonces in order.
+fn random_transfers(
+	chain: &Chain,
+	accounts: usize,
+	count: usize,
+	seed: u64,
+) -> Vec<pex_runtime::UncheckedExtrinsic> {
+	let mut rng = StdRng::seed_from_u64(seed);
+	let mut nonces = vec![0u32; accounts];
+	(0..count)
+		.map(|_| {
+			let from = rng.gen_range(0..accounts);
+			let to = rng.gen_range(0..accounts);
+			let nonce = nonces[from];
+			nonces[from] += 1;
+			chain.transfer(from, nonce, to, pex_runtime::UNIT + rng.gen_range(0..1_000))
+		})
+		.collect()
+}
+
+/// Build on every thread count, check every block against the oracle and that all are one.
+fn check_all_thread_counts(
+	chain: &Chain,
+	candidates: Vec<pex_runtime::UncheckedExtrinsic>,
+) -> pex_block_builder::BuiltBlock<pex_runtime::Block> {
+	let reference = chain.build(1, candidates.clone());
+	assert_imports(chain, &reference);
+	let hash = |built: &pex_block_builder::BuiltBlock<pex_runtime::Block>| {
+		sp_runtime::traits::BlakeTwo256::hash_of(built.block.header())
+	};
+	for threads in [2, 4, 8] {
+		let built = chain.build(threads, candidates.clone());
+		assert_imports(chain, &built);
+		assert_eq!(hash(&built), hash(&reference), "{threads} threads build the 1-thread block");
+		assert_eq!(built.left_out, reference.left_out);
+	}
+	reference
+}
+
+#[test]
+fn transfers_among_few_and_many_accounts_import_with_the_same_root_on_every_thread_count() {
+	for accounts in [2, 10, 100] {
+		let chain = Chain::new(accounts as u32);
+		let candidates = random_transfers(&chain, accounts, 60, accounts as u64);
+		let built = check_all_thread_counts(&chain, candidates);
+		assert_eq!(built.stats.extrinsics, 60, "{accounts} accounts: all transfers in");
+		assert!(built.left_out.is_empty());
+	}
+}
+
+#[test]
+fn unrelated_transfers_run_in_parallel_and_keep_their_results() {
+	let chain = Chain::new(40);
+	// 20 disjoint pairs: 20 groups.
+	let candidates: Vec<_> = (0..20)
+		.map(|i| chain.transfer(2 * i, 0, 2 * i + 1, pex_runtime::UNIT))
+		.collect();
+	let built = chain.build(2, candidates);
+	assert_imports(&chain, &built);
+	assert_eq!(built.stats.groups, 20);
+	assert_eq!(built.stats.parallel_extrinsics, 20, "{:?}", built.stats);
+	assert_eq!(built.stats.reexecuted_groups, 0);
+}
+
+#[test]
+fn invalid_transactions_are_left_out_with_their_reason_and_the_rest_imports() {
+	let chain = Chain::new(10);
+	let bad_nonce = chain.transfer(1, 5, 2, pex_runtime::UNIT);
+	let broke = {
+		// Account 3 sends everything it has, then cannot pay the next fee.
+		let all = chain.signed(
+			3,
+			0,
+			pex_runtime::RuntimeCall::Balances(pallet_balances::Call::transfer_all {
+				dest: sp_runtime::MultiAddress::Id(chain.account(4)),
+				keep_alive: false,
+			}),
+		);
+		vec![all, chain.transfer(3, 1, 5, pex_runtime::UNIT)]
+	};
+	let overdraft = chain.transfer(6, 0, 7, 10 * ENDOWMENT);
+	let mut candidates = vec![chain.transfer(0, 0, 1, pex_runtime::UNIT), bad_nonce];
+	candidates.extend(broke);
+	candidates.push(overdraft);
+	candidates.push(chain.transfer(8, 0, 9, pex_runtime::UNIT));
+	let built = check_all_thread_counts(&chain, candidates);
+	let reasons: Vec<(usize, bool)> = built
+		.left_out
+		.iter()
+		.map(|l| (l.position, matches!(l.reason, LeftOutReason::Invalid(_))))
+		.collect();
+	// The bad nonce (position 1) and the unpayable fee (position 3) are refused; the overdraft
+	// is a failing dispatch, which pays its fee and is in the block.
+	assert_eq!(reasons, vec![(1, true), (3, true)]);
+	assert_eq!(built.stats.extrinsics, 4);
+}
