@@ -206,7 +206,7 @@ pub struct BuiltBlock<Block: BlockT> {
 
 /// Builds blocks on a rayon pool of its own, through one runtime's WASM code.
 pub struct ParallelBlockBuilder {
-	runtime: WasmRuntime,
+	runtime: std::sync::Arc<WasmRuntime>,
 	pool: rayon::ThreadPool,
 	options: BuildOptions,
 }
@@ -254,13 +254,21 @@ const APPLY: &str = "BlockBuilder_apply_extrinsic";
 impl ParallelBlockBuilder {
 	/// A builder running `code` (a runtime WASM blob implementing `ParallelExecutionApi`).
 	pub fn new(code: Vec<u8>, options: BuildOptions) -> Result<Self, BuildError> {
-		let threads = options.threads.max(1);
+		let runtime = WasmRuntime::new(code, options.threads.max(1) + 1);
+		Self::with_runtime(std::sync::Arc::new(runtime), options)
+	}
+
+	/// A builder sharing `runtime` (and its compiled code) with other builders.
+	pub fn with_runtime(
+		runtime: std::sync::Arc<WasmRuntime>,
+		options: BuildOptions,
+	) -> Result<Self, BuildError> {
 		let pool = rayon::ThreadPoolBuilder::new()
-			.num_threads(threads)
+			.num_threads(options.threads.max(1))
 			.thread_name(|i| format!("pex-builder-{i}"))
 			.build()
 			.map_err(|error| BuildError::ThreadPool(error.to_string()))?;
-		Ok(Self { runtime: WasmRuntime::new(code, threads + 1), pool, options })
+		Ok(Self { runtime, pool, options })
 	}
 
 	/// The options this builder was made with.

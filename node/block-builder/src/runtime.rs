@@ -28,6 +28,16 @@ impl WasmRuntime {
 		Self { executor, code: WrappedRuntimeCode(code.into()), hash }
 	}
 
+	/// The executor, for calls of its own (e.g. importing a block to check it).
+	pub fn executor(&self) -> &WasmExecutor<sp_io::SubstrateHostFunctions> {
+		&self.executor
+	}
+
+	/// The code as the executor takes it.
+	pub fn code(&self) -> RuntimeCode<'_> {
+		RuntimeCode { code_fetcher: &self.code, heap_pages: None, hash: self.hash.clone() }
+	}
+
 	/// Call runtime API `method` with SCALE-encoded `args` on `backend` plus `overlay`, and
 	/// decode its result as an `R`. Writes land in `overlay`.
 	pub(crate) fn call<H, B, R>(

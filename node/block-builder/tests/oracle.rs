@@ -105,3 +105,62 @@ fn invalid_transactions_are_left_out_with_their_reason_and_the_rest_imports() {
 	assert_eq!(reasons, vec![(1, true), (3, true)]);
 	assert_eq!(built.stats.extrinsics, 4);
 }
+
+/// One random block: 2 to 50 accounts, up to 40 candidates (transfers, some with a wrong nonce,
+/// some overdrawing), built on 1 thread and on 2, 4 or 8, both checked by the oracle and equal.
+fn random_block(seed: u64) {
+	let mut rng = StdRng::seed_from_u64(seed);
+	let accounts = rng.gen_range(2..=50usize);
+	let chain = Chain::new(accounts as u32);
+	let mut nonces = vec![0u32; accounts];
+	let candidates: Vec<_> = (0..rng.gen_range(0..=40))
+		.map(|_| {
+			let from = rng.gen_range(0..accounts);
+			let to = rng.gen_range(0..accounts);
+			// One in twenty has a nonce from the future (invalid); the others are in order.
+			let nonce = if rng.gen_ratio(1, 20) {
+				nonces[from] + 3
+			} else {
+				nonces[from] += 1;
+				nonces[from] - 1
+			};
+			let value = if rng.gen_ratio(1, 20) {
+				2 * ENDOWMENT
+			} else {
+				rng.gen_range(1..1_000) * pex_runtime::UNIT
+			};
+			chain.transfer(from, nonce, to, value)
+		})
+		.collect();
+	let sequential = chain.build(1, candidates.clone());
+	assert_imports(&chain, &sequential);
+	let threads = [2, 4, 8][rng.gen_range(0..3)];
+	let parallel = chain.build(threads, candidates);
+	assert_imports(&chain, &parallel);
+	assert_eq!(parallel.block, sequential.block, "seed {seed}: {threads} threads");
+	assert_eq!(parallel.left_out, sequential.left_out, "seed {seed}");
+}
+
+/// The number of random blocks: `PEX_ORACLE_BLOCKS`, else `default`.
+fn blocks(default: u64) -> u64 {
+	std::env::var("PEX_ORACLE_BLOCKS")
+		.ok()
+		.and_then(|n| n.parse().ok())
+		.unwrap_or(default)
+}
+
+#[test]
+fn random_blocks_import_with_the_same_root_and_do_not_depend_on_threads() {
+	for seed in 0..blocks(200) {
+		random_block(seed);
+	}
+}
+
+/// The long run: `cargo test -p pex-block-builder --release --test oracle -- --ignored`.
+#[test]
+#[ignore = "10,000 blocks: run on demand"]
+fn ten_thousand_random_blocks() {
+	for seed in 1_000_000..1_000_000 + blocks(10_000) {
+		random_block(seed);
+	}
+}

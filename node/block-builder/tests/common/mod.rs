@@ -6,23 +6,19 @@
 #![allow(unreachable_pub, reason = "a module shared by test crates")]
 
 use codec::Encode;
-use pex_block_builder::{BlockInputs, BuildOptions, BuiltBlock, ParallelBlockBuilder};
+use pex_block_builder::{BlockInputs, BuildOptions, BuiltBlock, ParallelBlockBuilder, WasmRuntime};
 use pex_runtime::{
 	AccountId, Block, Nonce, RuntimeCall, RuntimeGenesisConfig, SignedPayload, TxExtension,
 	UncheckedExtrinsic, VERSION,
 };
-use sp_core::{
-	crypto::Pair as _,
-	sr25519,
-	traits::{CallContext, RuntimeCode, WrappedRuntimeCode},
-	H256,
-};
+use sp_core::{crypto::Pair as _, sr25519, traits::CallContext, H256};
 use sp_runtime::{
 	generic::{self, Era},
 	traits::{BlakeTwo256, Block as _, Header as _},
 	BuildStorage, MultiAddress, MultiSignature, StateVersion,
 };
 use sp_state_machine::{InMemoryBackend, OverlayedChanges, StateMachine};
+use std::sync::{Arc, OnceLock};
 
 /// What each account starts with.
 pub const ENDOWMENT: u128 = 1_000_000 * pex_runtime::UNIT;
@@ -30,6 +26,13 @@ pub const ENDOWMENT: u128 = 1_000_000 * pex_runtime::UNIT;
 /// The runtime's WASM blob.
 pub fn wasm() -> &'static [u8] {
 	pex_runtime::WASM_BINARY.expect("the WASM blob is built (unset SKIP_WASM_BUILD)")
+}
+
+/// One compiled runtime for every builder and import of the test process (compiling the blob
+/// takes seconds).
+pub fn runtime() -> Arc<WasmRuntime> {
+	static RUNTIME: OnceLock<Arc<WasmRuntime>> = OnceLock::new();
+	RUNTIME.get_or_init(|| Arc::new(WasmRuntime::new(wasm().to_vec(), 16))).clone()
 }
 
 /// A chain at genesis with `accounts` funded signing accounts (deterministic keys).
@@ -136,7 +139,7 @@ impl Chain {
 	/// Build block 1 from `candidates` with `threads` threads.
 	pub fn build(&self, threads: usize, candidates: Vec<UncheckedExtrinsic>) -> BuiltBlock<Block> {
 		let options = BuildOptions { threads, ..Default::default() };
-		let builder = ParallelBlockBuilder::new(wasm().to_vec(), options).expect("a builder");
+		let builder = ParallelBlockBuilder::with_runtime(runtime(), options).expect("a builder");
 		builder
 			.build(&self.state, self.block_1(6_000), candidates)
 			.expect("the block builds")
@@ -146,20 +149,14 @@ impl Chain {
 	/// (which checks the state root and extrinsics root in the runtime); returns the state root
 	/// it reached.
 	pub fn import(&self, block: &Block) -> H256 {
-		let executor =
-			sc_executor::WasmExecutor::<sp_io::SubstrateHostFunctions>::builder().build();
-		let fetcher = WrappedRuntimeCode(wasm().into());
-		let code = RuntimeCode {
-			code_fetcher: &fetcher,
-			heap_pages: None,
-			hash: sp_io::hashing::blake2_256(wasm()).to_vec(),
-		};
+		let runtime = runtime();
+		let code = runtime.code();
 		let mut overlay = OverlayedChanges::<BlakeTwo256>::default();
 		let mut extensions = Default::default();
 		StateMachine::new(
 			&self.state,
 			&mut overlay,
-			&executor,
+			runtime.executor(),
 			"Core_execute_block",
 			&block.encode(),
 			&mut extensions,
