@@ -638,6 +638,35 @@ fn admit_one(
 	Ok(())
 }
 
+/// A key in a group's overlay and its final value there (`None`: removed).
+struct Entry {
+	child: Option<ChildInfo>,
+	key: Vec<u8>,
+	value: Option<Vec<u8>>,
+}
+
+impl Entry {
+	fn state_key(&self) -> StateKey {
+		(self.child.as_ref().map(|c| c.storage_key().to_vec()), self.key.clone())
+	}
+}
+
+/// Every key in `overlay`, main trie and child tries, with its final value.
+fn entries<H: sp_core::Hasher>(overlay: &mut OverlayedChanges<H>) -> Vec<Entry> {
+	let mut entries: Vec<Entry> = overlay
+		.changes_mut()
+		.map(|(key, value)| Entry { child: None, key: key.clone(), value: value.value().cloned() })
+		.collect();
+	for (changes, child) in overlay.children_mut() {
+		entries.extend(changes.map(|(key, value)| Entry {
+			child: Some(child.clone()),
+			key: key.clone(),
+			value: value.value().cloned(),
+		}));
+	}
+	entries
+}
+
 /// Step 5 and 6: validate groups in block order and merge them into one overlay.
 struct Commit<'a, H: sp_core::Hasher, S> {
 	parent: &'a S,
@@ -699,75 +728,44 @@ where
 		if self.poisoned || run.start != self.next_index || run.reads.meets(&self.written) {
 			return None
 		}
-		let mut changes: Vec<(Option<ChildInfo>, Vec<u8>, Option<Vec<u8>>)> = Vec::new();
-		let mut hot: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
-		let top: Vec<(Vec<u8>, Option<Vec<u8>>)> = run
-			.overlay
-			.changes_mut()
-			.map(|(key, value)| (key.clone(), value.value().cloned()))
-			.collect();
-		for (key, value) in top {
-			if hot_key_for(&self.hot_keys, &key).is_some() {
-				hot.push((key, value));
-				continue
+		let mut changes = Vec::new();
+		let mut hot = Vec::new();
+		for entry in entries(&mut run.overlay) {
+			if entry.child.is_none() {
+				if let Some(rule) = hot_key_for(&self.hot_keys, &entry.key).map(|hot| hot.rule) {
+					let (_, base) = self.base_value(None, &entry.key);
+					let current = self
+						.merged
+						.storage(&entry.key)
+						.map_or_else(|| base.clone(), |v| v.map(<[u8]>::to_vec));
+					let values = [current.as_deref(), entry.value.as_deref()];
+					let value = merge(rule, base.as_deref(), &values).ok()?;
+					hot.push((entry.key, value));
+					continue
+				}
 			}
-			let (in_base, base) = self.base_value(None, &key);
-			let changed = value != base;
+			let (in_base, base) = self.base_value(entry.child.as_ref(), &entry.key);
+			let changed = entry.value != base;
+			// The base's keys are in every group's overlay; unchanged, this group did not write
+			// them. Changed, it did, and reads of them were overlay hits, never tracked.
 			if in_base && !changed {
 				continue
 			}
-			let state_key = (None, key.clone());
-			if (in_base && changed) || self.written.contains(&state_key) {
+			if in_base || self.written.contains(&entry.state_key()) {
 				return None
 			}
 			if changed {
-				changes.push((None, key, value));
+				changes.push(entry);
 			}
 		}
-		let children: Vec<(ChildInfo, Vec<(Vec<u8>, Option<Vec<u8>>)>)> = run
-			.overlay
-			.children_mut()
-			.map(|(entries, info)| {
-				(info.clone(), entries.map(|(k, v)| (k.clone(), v.value().cloned())).collect())
-			})
-			.collect();
-		for (info, entries) in children {
-			for (key, value) in entries {
-				let (in_base, base) = self.base_value(Some(&info), &key);
-				let changed = value != base;
-				if in_base && !changed {
-					continue
-				}
-				let state_key = (Some(info.storage_key().to_vec()), key.clone());
-				if (in_base && changed) || self.written.contains(&state_key) {
-					return None
-				}
-				if changed {
-					changes.push((Some(info.clone()), key, value));
-				}
+		for entry in changes {
+			self.written.insert(entry.state_key());
+			match entry.child {
+				None => self.merged.set_storage(entry.key, entry.value),
+				Some(child) => self.merged.set_child_storage(&child, entry.key, entry.value),
 			}
 		}
-		let mut merged_hot = Vec::with_capacity(hot.len());
 		for (key, value) in hot {
-			let rule = hot_key_for(&self.hot_keys, &key)?.rule;
-			let (_, base) = self.base_value(None, &key);
-			let current = self
-				.merged
-				.storage(&key)
-				.map_or_else(|| base.clone(), |v| v.map(<[u8]>::to_vec));
-			let value =
-				merge(rule, base.as_deref(), &[current.as_deref(), value.as_deref()]).ok()?;
-			merged_hot.push((key, value));
-		}
-		for (trie, key, value) in changes {
-			self.written
-				.insert((trie.as_ref().map(|c| c.storage_key().to_vec()), key.clone()));
-			match trie {
-				None => self.merged.set_storage(key, value),
-				Some(child) => self.merged.set_child_storage(&child, key, value),
-			}
-		}
-		for (key, value) in merged_hot {
 			self.merged.set_storage(key, value);
 		}
 		self.next_index += applied;
