@@ -814,7 +814,18 @@ where
 				continue
 			}
 			let child = trie.as_ref().map(|t| ChildInfo::new_default(t));
-			if self.base_value(child.as_ref(), &key).0 {
+			let now = match &child {
+				None => self.merged.storage(&key),
+				Some(child) => self.merged.child_storage(child, &key),
+			}
+			.flatten()
+			.map(<[u8]>::to_vec);
+			let (in_base, base) = self.base_value(child.as_ref(), &key);
+			// Transient keys (written and removed in every extrinsic) end where they began.
+			if now == base {
+				continue
+			}
+			if in_base {
 				self.poisoned = true;
 			}
 			self.written.insert((trie, key));

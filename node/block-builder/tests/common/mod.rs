@@ -35,12 +35,15 @@ pub fn runtime() -> Arc<WasmRuntime> {
 	RUNTIME.get_or_init(|| Arc::new(WasmRuntime::new(wasm().to_vec(), 16))).clone()
 }
 
-/// A chain at genesis with `accounts` funded signing accounts (deterministic keys).
+/// A chain with `accounts` funded signing accounts (deterministic keys), at its best block.
 pub struct Chain {
 	pub keys: Vec<sr25519::Pair>,
+	/// The state of the best block.
 	pub state: InMemoryBackend<BlakeTwo256>,
 	/// frame-system's genesis block hash (`BlockHash(0)`): 69 in every byte.
 	pub genesis_hash: H256,
+	/// The best block's hash and number.
+	pub best: (H256, u32),
 }
 
 /// The `n`th deterministic key.
@@ -63,7 +66,15 @@ impl Chain {
 			.top
 			.insert(sp_core::storage::well_known_keys::CODE.to_vec(), wasm().to_vec());
 		let state = InMemoryBackend::<BlakeTwo256>::from((storage, StateVersion::V1));
-		Self { keys, state, genesis_hash: H256::repeat_byte(69) }
+		let genesis_hash = H256::repeat_byte(69);
+		Self { keys, state, genesis_hash, best: (genesis_hash, 0) }
+	}
+
+	/// Import `built` (already checked by the oracle) as the new best block.
+	pub fn advance(&mut self, built: BuiltBlock<Block>) {
+		let root = built.storage_changes.transaction_storage_root;
+		self.state.apply_transaction(root, built.storage_changes.transaction);
+		self.best = (built.block.header().hash(), self.best.1 + 1);
 	}
 
 	pub fn account(&self, n: usize) -> AccountId {
@@ -122,26 +133,27 @@ impl Chain {
 		self.signed(from, nonce, call)
 	}
 
-	/// Inputs of block 1 at `now` milliseconds.
-	pub fn block_1(&self, now: u64) -> BlockInputs<Block> {
+	/// Inputs of the next block, six seconds after the previous one.
+	pub fn next_block(&self) -> BlockInputs<Block> {
+		let now = 6_000 * u64::from(self.best.1 + 1);
 		let mut inherent_data = sp_inherents::InherentData::new();
 		inherent_data
 			.put_data(sp_timestamp::INHERENT_IDENTIFIER, &now)
 			.expect("timestamp encodes");
 		BlockInputs {
-			parent_hash: self.genesis_hash,
-			number: 1,
+			parent_hash: self.best.0,
+			number: self.best.1 + 1,
 			digest: Default::default(),
 			inherent_data,
 		}
 	}
 
-	/// Build block 1 from `candidates` with `threads` threads.
+	/// Build the next block from `candidates` with `threads` threads.
 	pub fn build(&self, threads: usize, candidates: Vec<UncheckedExtrinsic>) -> BuiltBlock<Block> {
 		let options = BuildOptions { threads, ..Default::default() };
 		let builder = ParallelBlockBuilder::with_runtime(runtime(), options).expect("a builder");
 		builder
-			.build(&self.state, self.block_1(6_000), candidates)
+			.build(&self.state, self.next_block(), candidates)
 			.expect("the block builds")
 	}
 

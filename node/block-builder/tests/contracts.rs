@@ -1,0 +1,157 @@
+//! Contracts in parallel blocks: a batch deployment of the Solidity suite next to transfers,
+//! and revive calls that touch more than their access sets declare (a contract calling another
+//! contract, a contract paying an account), which validation must catch.
+
+mod common;
+
+use common::*;
+use pallet_batch_deploy::{placeholder::placeholder, ContractSpecOf, DependencyRef, DeployMode};
+use pallet_revive::{AddressMapper, H160};
+use pex_runtime::{Runtime, RuntimeCall, UncheckedExtrinsic, UNIT};
+use sp_runtime::{BoundedVec, Weight};
+
+/// The creation bytecode of a fixture contract (`runtime/fixtures/solidity`).
+fn bytecode(name: &str) -> Vec<u8> {
+	let path = format!("{}/../../runtime/fixtures/solidity/{name}.bin", env!("CARGO_MANIFEST_DIR"));
+	let hex = std::fs::read_to_string(&path).expect("the fixture exists; see its README");
+	let hex = hex.trim();
+	(0..hex.len())
+		.step_by(2)
+		.map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+		.collect()
+}
+
+/// The H160 of account `n`.
+fn address(chain: &Chain, n: usize) -> H160 {
+	pallet_revive::AccountId32Mapper::<Runtime>::to_address(&chain.account(n))
+}
+
+/// The weight limit of one contract call or deployment.
+fn weight_limit() -> Weight {
+	Weight::from_parts(50_000_000_000, 1024 * 1024)
+}
+
+/// Deploy `name` from account `signer` (CREATE2); returns the extrinsic and the address.
+fn deploy(chain: &Chain, signer: usize, name: &str) -> (UncheckedExtrinsic, H160) {
+	let salt = 1;
+	let code = bytecode(name);
+	let deployer = pallet_revive::AccountId32Mapper::<Runtime>::to_address(&chain.account(signer));
+	let address = pallet_revive::create2(&deployer, &code, &[], &[salt; 32]);
+	let call = RuntimeCall::Revive(pallet_revive::Call::instantiate_with_code {
+		value: 0,
+		weight_limit: weight_limit(),
+		storage_deposit_limit: 1_000 * UNIT,
+		code,
+		data: Vec::new(),
+		salt: Some([salt; 32]),
+	});
+	(chain.signed(signer, 0, call), address)
+}
+
+/// A call of `function` with one address argument on `contract`, paying `value`.
+fn call(
+	chain: &Chain,
+	signer: usize,
+	contract: H160,
+	function: &str,
+	argument: H160,
+	value: u128,
+) -> UncheckedExtrinsic {
+	let mut data = sp_io::hashing::keccak_256(function.as_bytes())[..4].to_vec();
+	data.extend([0u8; 12]);
+	data.extend(argument.as_bytes());
+	let call = RuntimeCall::Revive(pallet_revive::Call::call {
+		dest: contract,
+		value,
+		weight_limit: weight_limit(),
+		storage_deposit_limit: 1_000 * UNIT,
+		data,
+	});
+	chain.signed(signer, 0, call)
+}
+
+/// Build on 1, 2 and 4 threads; each block imports and all are the same. Returns the 2-thread
+/// build.
+fn build_everywhere(
+	chain: &Chain,
+	candidates: Vec<UncheckedExtrinsic>,
+) -> pex_block_builder::BuiltBlock<pex_runtime::Block> {
+	let sequential = chain.build(1, candidates.clone());
+	assert_imports(chain, &sequential);
+	assert!(sequential.left_out.is_empty(), "{:?}", sequential.left_out);
+	let mut two = None;
+	for threads in [2, 4] {
+		let built = chain.build(threads, candidates.clone());
+		assert_imports(chain, &built);
+		assert_eq!(built.block, sequential.block, "{threads} threads");
+		two.get_or_insert(built);
+	}
+	two.expect("built on 2 threads")
+}
+
+#[test]
+fn a_batch_deployment_next_to_transfers_imports() {
+	let chain = Chain::new(12);
+	let spec = |name: &str, dependencies: Vec<u32>, input: Vec<u8>| ContractSpecOf::<Runtime> {
+		name: BoundedVec::truncate_from(name.as_bytes().to_vec()),
+		code: BoundedVec::truncate_from(bytecode(name)),
+		constructor_input: BoundedVec::truncate_from(input),
+		dependencies: BoundedVec::truncate_from(
+			dependencies.into_iter().map(DependencyRef::Index).collect(),
+		),
+		value: 0,
+		salt: [7; 32],
+	};
+	let suite = vec![
+		spec("Router", vec![2, 1], [placeholder(2), placeholder(1)].concat()),
+		spec("Factory", vec![2], placeholder(2).to_vec()),
+		spec("Token", vec![], vec![]),
+	];
+	let batch = RuntimeCall::BatchDeploy(pallet_batch_deploy::Call::batch_deploy {
+		contracts: BoundedVec::truncate_from(suite),
+		mode: DeployMode::AllOrNothing,
+	});
+	let mut candidates = vec![chain.transfer(1, 0, 2, UNIT), chain.signed(0, 0, batch)];
+	candidates.extend((3..11).step_by(2).map(|i| chain.transfer(i, 0, i + 1, UNIT)));
+	let built = build_everywhere(&chain, candidates);
+	assert_eq!(built.stats.extrinsics, 6);
+	assert_eq!(built.stats.groups, 6, "the deployment shares nothing with the transfers");
+}
+
+#[test]
+fn calls_that_touch_undeclared_state_are_caught_and_rerun() {
+	// Accounts 12 to 17 deploy (pallet-revive bumps a deployer's nonce twice), 1 to 10 call.
+	let mut chain = Chain::new(18);
+	let (counter_xt, counter) = deploy(&chain, 12, "Counter");
+	let (relay_1_xt, relay_1) = deploy(&chain, 13, "Relay");
+	let (relay_2_xt, relay_2) = deploy(&chain, 14, "Relay");
+	let (payer_1_xt, payer_1) = deploy(&chain, 15, "Payer");
+	let (payer_2_xt, payer_2) = deploy(&chain, 16, "Payer");
+	let (mirror_xt, mirror) = deploy(&chain, 17, "Mirror");
+	let deployed = chain.build(
+		1,
+		vec![counter_xt, relay_1_xt, relay_2_xt, payer_1_xt, payer_2_xt, mirror_xt],
+	);
+	assert_imports(&chain, &deployed);
+	assert_eq!(deployed.stats.extrinsics, 6, "{:?}", deployed.left_out);
+	chain.advance(deployed);
+
+	let payee = address(&chain, 11);
+	// Each call declares its signer and the contract it calls: all of them look independent.
+	let candidates = vec![
+		call(&chain, 1, relay_1, "poke(address)", counter, 0),
+		call(&chain, 2, relay_2, "poke(address)", counter, 0),
+		call(&chain, 3, payer_1, "pay(address)", payee, 5 * UNIT),
+		call(&chain, 4, payer_2, "pay(address)", payee, 7 * UNIT),
+		chain.transfer(5, 0, 6, UNIT),
+		chain.transfer(7, 0, 8, UNIT),
+		// Only reads the balance of account 8, to which account 7 pays.
+		call(&chain, 9, mirror, "copy(address)", address(&chain, 8), 0),
+	];
+	let built = build_everywhere(&chain, candidates);
+	assert_eq!(built.stats.groups, 7);
+	// The second relay call and the second payment wrote what the first one wrote; the mirror
+	// read the balance the transfer wrote. All three ran again on the merged state.
+	assert_eq!(built.stats.reexecuted_groups, 3, "{:?}", built.stats);
+	assert_eq!(built.stats.parallel_extrinsics, 4);
+}
