@@ -7,6 +7,7 @@ mod common;
 use common::*;
 use pallet_batch_deploy::{placeholder::placeholder, ContractSpecOf, DependencyRef, DeployMode};
 use pallet_revive::{AddressMapper, H160};
+use pex_block_builder::LeftOutReason;
 use pex_runtime::{Runtime, RuntimeCall, UncheckedExtrinsic, UNIT};
 use sp_runtime::{BoundedVec, Weight};
 
@@ -70,20 +71,22 @@ fn call(
 	chain.signed(signer, 0, call)
 }
 
-/// Build on 1, 2 and 4 threads; each block imports and all are the same. Returns the 2-thread
-/// build.
+/// Build on 1, 2 and 4 threads; each block imports and all are the same (and, if `complete`,
+/// has every candidate). Returns the 2-thread build.
 fn build_everywhere(
 	chain: &Chain,
 	candidates: Vec<UncheckedExtrinsic>,
+	complete: bool,
 ) -> pex_block_builder::BuiltBlock<pex_runtime::Block> {
 	let sequential = chain.build(1, candidates.clone());
 	assert_imports(chain, &sequential);
-	assert!(sequential.left_out.is_empty(), "{:?}", sequential.left_out);
+	assert!(!complete || sequential.left_out.is_empty(), "{:?}", sequential.left_out);
 	let mut two = None;
 	for threads in [2, 4] {
 		let built = chain.build(threads, candidates.clone());
 		assert_imports(chain, &built);
 		assert_eq!(built.block, sequential.block, "{threads} threads");
+		assert_eq!(built.left_out, sequential.left_out, "{threads} threads");
 		two.get_or_insert(built);
 	}
 	two.expect("built on 2 threads")
@@ -113,7 +116,7 @@ fn a_batch_deployment_next_to_transfers_imports() {
 	});
 	let mut candidates = vec![chain.transfer(1, 0, 2, UNIT), chain.signed(0, 0, batch)];
 	candidates.extend((3..11).step_by(2).map(|i| chain.transfer(i, 0, i + 1, UNIT)));
-	let built = build_everywhere(&chain, candidates);
+	let built = build_everywhere(&chain, candidates, true);
 	assert_eq!(built.stats.extrinsics, 6);
 	assert_eq!(built.stats.groups, 6, "the deployment shares nothing with the transfers");
 }
@@ -128,10 +131,8 @@ fn calls_that_touch_undeclared_state_are_caught_and_rerun() {
 	let (payer_1_xt, payer_1) = deploy(&chain, 15, "Payer");
 	let (payer_2_xt, payer_2) = deploy(&chain, 16, "Payer");
 	let (mirror_xt, mirror) = deploy(&chain, 17, "Mirror");
-	let deployed = chain.build(
-		1,
-		vec![counter_xt, relay_1_xt, relay_2_xt, payer_1_xt, payer_2_xt, mirror_xt],
-	);
+	let deployed =
+		chain.build(1, vec![counter_xt, relay_1_xt, relay_2_xt, payer_1_xt, payer_2_xt, mirror_xt]);
 	assert_imports(&chain, &deployed);
 	assert_eq!(deployed.stats.extrinsics, 6, "{:?}", deployed.left_out);
 	chain.advance(deployed);
@@ -148,10 +149,26 @@ fn calls_that_touch_undeclared_state_are_caught_and_rerun() {
 		// Only reads the balance of account 8, to which account 7 pays.
 		call(&chain, 9, mirror, "copy(address)", address(&chain, 8), 0),
 	];
-	let built = build_everywhere(&chain, candidates);
+	let built = build_everywhere(&chain, candidates, true);
 	assert_eq!(built.stats.groups, 7);
 	// The second relay call and the second payment wrote what the first one wrote; the mirror
 	// read the balance the transfer wrote. All three ran again on the merged state.
 	assert_eq!(built.stats.reexecuted_groups, 3, "{:?}", built.stats);
 	assert_eq!(built.stats.parallel_extrinsics, 4);
+}
+
+#[test]
+fn a_block_that_would_exceed_the_weight_limit_leaves_out_what_does_not_fit() {
+	let chain = Chain::new(40);
+	// 40 calls, each reserving 50 ms of weight (its weight limit), into 40 different addresses:
+	// 40 parallel groups whose sum is far beyond the block's 1.5 s for normal extrinsics.
+	let candidates: Vec<_> = (0..40)
+		.map(|i| call(&chain, i, H160::repeat_byte(i as u8 + 1), "bump()", H160::zero(), 0))
+		.collect();
+	let built = build_everywhere(&chain, candidates, false);
+	assert!(built.stats.extrinsics > 1 && built.stats.extrinsics < 40, "{:?}", built.stats);
+	assert_eq!(built.left_out.len(), 40 - built.stats.extrinsics);
+	assert!(built.left_out.iter().all(|l| l.reason == LeftOutReason::DidNotFit));
+	// What fits is a prefix of the pool order: admission never skips ahead.
+	assert!(built.left_out.iter().all(|l| l.position >= built.stats.extrinsics));
 }

@@ -50,13 +50,45 @@ fn check_all_thread_counts(
 
 #[test]
 fn transfers_among_few_and_many_accounts_import_with_the_same_root_on_every_thread_count() {
-	for accounts in [2, 10, 100] {
+	for (accounts, count) in [(2, 60), (10, 60), (100, 100), (1_000, 200), (10_000, 300)] {
 		let chain = Chain::new(accounts as u32);
-		let candidates = random_transfers(&chain, accounts, 60, accounts as u64);
+		let candidates = random_transfers(&chain, accounts, count, accounts as u64);
 		let built = check_all_thread_counts(&chain, candidates);
-		assert_eq!(built.stats.extrinsics, 60, "{accounts} accounts: all transfers in");
+		assert_eq!(built.stats.extrinsics, count, "{accounts} accounts: all transfers in");
 		assert!(built.left_out.is_empty());
 	}
+}
+
+/// Index in `0..n` drawn from a Zipf law with exponent `s`: index k with weight 1 / (k+1)^s.
+fn zipf(rng: &mut StdRng, cumulative: &[f64]) -> usize {
+	let total = cumulative.last().copied().unwrap_or(0.0);
+	let x = rng.gen_range(0.0..total);
+	cumulative.partition_point(|&c| c <= x).min(cumulative.len() - 1)
+}
+
+#[test]
+fn a_zipf_hot_account_mix_imports_with_the_same_root_on_every_thread_count() {
+	let accounts = 1_000;
+	let chain = Chain::new(accounts as u32);
+	let cumulative: Vec<f64> = (1..=accounts)
+		.scan(0.0, |sum, k| {
+			*sum += 1.0 / k as f64;
+			Some(*sum)
+		})
+		.collect();
+	let mut rng = StdRng::seed_from_u64(1);
+	let mut nonces = vec![0u32; accounts];
+	let candidates: Vec<_> = (0..200)
+		.map(|_| {
+			let from = zipf(&mut rng, &cumulative);
+			let to = zipf(&mut rng, &cumulative);
+			nonces[from] += 1;
+			chain.transfer(from, nonces[from] - 1, to, pex_runtime::UNIT)
+		})
+		.collect();
+	let built = check_all_thread_counts(&chain, candidates);
+	assert_eq!(built.stats.extrinsics, 200);
+	assert!(built.stats.groups > 1 && built.stats.groups < 200, "{:?}", built.stats);
 }
 
 #[test]
