@@ -25,9 +25,11 @@
 //! sequential path. The block is the same for every thread count.
 
 mod runtime;
+mod trace;
 mod tracking;
 
 pub use runtime::WasmRuntime;
+pub use trace::{Trace, TraceEvent, TraceKind};
 
 use codec::{Decode, Encode};
 use pex_primitives::{hot_key_for, merge, AccessSet, BlockCapacity, ClassCapacity, HotKey};
@@ -45,6 +47,7 @@ use std::{
 	panic::{catch_unwind, AssertUnwindSafe},
 	time::{Duration, Instant},
 };
+use trace::{hex, Tracer};
 use tracking::{Reads, StateKey, TrackingBackend};
 
 /// Why a build failed as a whole (a candidate's own failure never fails the build: it is left
@@ -115,13 +118,15 @@ pub struct BuildOptions {
 	pub threads: usize,
 	/// Time after which no further group is started; what did not run is left out.
 	pub deadline: Option<Duration>,
+	/// Record a [`Trace`] of the build (costs time: every read is recorded).
+	pub trace: bool,
 }
 
 impl Default for BuildOptions {
-	/// All available cores, no deadline.
+	/// All available cores, no deadline, no trace.
 	fn default() -> Self {
 		let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-		Self { threads, deadline: None }
+		Self { threads, deadline: None, trace: false }
 	}
 }
 
@@ -202,6 +207,8 @@ pub struct BuiltBlock<Block: BlockT> {
 	pub stats: BuildStats,
 	/// Candidates not in the block, in candidate order.
 	pub left_out: Vec<LeftOut<Block::Extrinsic>>,
+	/// The execution trace, if [`BuildOptions::trace`] asked for one.
+	pub trace: Option<Trace>,
 }
 
 /// Builds blocks on a rayon pool of its own, through one runtime's WASM code.
@@ -288,6 +295,7 @@ impl ParallelBlockBuilder {
 		S: Backend<HashingFor<Block>> + Sync,
 	{
 		let started = Instant::now();
+		let tracer = Tracer::new(started, self.options.trace);
 		let mut stats = BuildStats { threads: self.options.threads.max(1), ..Default::default() };
 		let mut left_out = Vec::new();
 
@@ -331,7 +339,7 @@ impl ParallelBlockBuilder {
 		let first_index = inherents.len() as u32;
 		let runs = if stats.threads > 1 && groups.len() > 1 {
 			let phase = Instant::now();
-			let runs = self.execute_groups(parent, &base, &admitted, &groups, first_index);
+			let runs = self.execute_groups(parent, &base, &admitted, &groups, first_index, &tracer);
 			stats.execute = phase.elapsed();
 			Some(runs)
 		} else {
@@ -343,7 +351,7 @@ impl ParallelBlockBuilder {
 		let mut commit = Commit::new(parent, base, first_index, runs.is_some());
 		let mut included = Vec::new();
 		let mut runs = runs.map(Vec::into_iter);
-		for group in &groups {
+		for (position, group) in groups.iter().enumerate() {
 			let run = runs.as_mut().and_then(Iterator::next);
 			if deadline.is_some_and(|deadline| Instant::now() > deadline) {
 				left_out.extend(group.iter().map(|&i| LeftOut {
@@ -355,10 +363,11 @@ impl ParallelBlockBuilder {
 			}
 			let members: Vec<&Admitted<Block::Extrinsic>> =
 				group.iter().map(|&i| &admitted[i]).collect();
-			let outcomes = match run.and_then(|run| commit.try_keep(run)) {
+			let outcomes = match run.and_then(|run| commit.try_keep(run, position, &tracer)) {
 				Some(outcomes) => {
 					stats.parallel_extrinsics +=
 						outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count();
+					tracer.record(TraceKind::Commit, position, None, || "kept".into());
 					outcomes
 				},
 				None => {
@@ -366,7 +375,9 @@ impl ParallelBlockBuilder {
 						stats.reexecuted_groups += 1;
 						stats.reexecuted_extrinsics += members.len();
 					}
-					commit.reexecute(&self.runtime, &members)
+					let outcomes = commit.reexecute(&self.runtime, &members, position, &tracer);
+					tracer.record(TraceKind::Commit, position, None, || "re-executed".into());
+					outcomes
 				},
 			};
 			for (member, outcome) in members.into_iter().zip(outcomes) {
@@ -399,7 +410,14 @@ impl ParallelBlockBuilder {
 
 		left_out.sort_by_key(|l| l.position);
 		let extrinsics = inherents.into_iter().chain(included).collect();
-		Ok(BuiltBlock { block: Block::new(header, extrinsics), storage_changes, stats, left_out })
+		let trace = tracer.finish();
+		Ok(BuiltBlock {
+			block: Block::new(header, extrinsics),
+			storage_changes,
+			stats,
+			left_out,
+			trace,
+		})
 	}
 
 	/// Create the inherents from `data` and apply them; each must succeed.
@@ -517,6 +535,7 @@ impl ParallelBlockBuilder {
 		admitted: &[Admitted<X>],
 		groups: &[Vec<usize>],
 		first_index: u32,
+		tracer: &Tracer,
 	) -> Vec<GroupRun<H>>
 	where
 		H: sp_core::Hasher,
@@ -537,7 +556,9 @@ impl ParallelBlockBuilder {
 				.par_iter()
 				.zip(starts)
 				.zip(overlays)
-				.map(|((group, start), mut overlay)| {
+				.enumerate()
+				.map(|(position, ((group, start), mut overlay))| {
+					tracer.record(TraceKind::Start, position, None, || format!("at {start}"));
 					let tracking = TrackingBackend::new(parent);
 					let outcomes = catch_unwind(AssertUnwindSafe(|| {
 						let () = self
@@ -549,15 +570,20 @@ impl ParallelBlockBuilder {
 								start,
 							)
 							.ok()?;
-						let outcomes: Vec<Outcome> = group
-							.iter()
-							.map(|&i| {
-								apply(
+						let outcomes: Vec<Outcome> = (start..)
+							.zip(group)
+							.map(|(index, &i)| {
+								let since = Instant::now();
+								let outcome = apply(
 									&self.runtime,
 									&tracking,
 									&mut overlay,
 									&admitted[i].extrinsic,
-								)
+								);
+								tracer.record(TraceKind::Apply, position, Some(since), || {
+									format!("extrinsic {index}")
+								});
+								outcome
 							})
 							.collect();
 						// A failure inside the group changes what later members see: rerun it.
@@ -568,7 +594,13 @@ impl ParallelBlockBuilder {
 					}))
 					.ok()
 					.flatten();
-					GroupRun { start, overlay, reads: tracking.into_reads(), outcomes }
+					let reads = tracking.into_reads();
+					if tracer.enabled() {
+						for (_, key) in &reads.keys {
+							tracer.record(TraceKind::Read, position, None, || hex(key));
+						}
+					}
+					GroupRun { start, overlay, reads, outcomes }
 				})
 				.collect()
 		})
@@ -722,7 +754,12 @@ where
 	}
 
 	/// Keep `run` if it is valid: merge it and return its outcomes. `None`: it must run again.
-	fn try_keep(&mut self, mut run: GroupRun<H>) -> Option<Vec<Outcome>> {
+	fn try_keep(
+		&mut self,
+		mut run: GroupRun<H>,
+		position: usize,
+		tracer: &Tracer,
+	) -> Option<Vec<Outcome>> {
 		let outcomes = run.outcomes.take()?;
 		let applied = outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count() as u32;
 		if self.poisoned || run.start != self.next_index || run.reads.meets(&self.written) {
@@ -759,6 +796,7 @@ where
 			}
 		}
 		for entry in changes {
+			tracer.record(TraceKind::Write, position, None, || hex(&entry.key));
 			self.written.insert(entry.state_key());
 			match entry.child {
 				None => self.merged.set_storage(entry.key, entry.value),
@@ -777,16 +815,24 @@ where
 		&mut self,
 		runtime: &WasmRuntime,
 		members: &[&Admitted<X>],
+		position: usize,
+		tracer: &Tracer,
 	) -> Vec<Outcome> {
 		let first = self.next_index;
+		tracer.record(TraceKind::Start, position, None, || format!("again at {first}"));
 		self.merged.set_collect_extrinsics(self.track);
 		let outcomes: Vec<Outcome> = members
 			.iter()
 			.map(|member| {
-				catch_unwind(AssertUnwindSafe(|| {
+				let since = Instant::now();
+				let outcome = catch_unwind(AssertUnwindSafe(|| {
 					apply(runtime, self.parent, &mut self.merged, &member.extrinsic)
 				}))
-				.unwrap_or_else(|_| Outcome::Failed("the builder panicked".into()))
+				.unwrap_or_else(|_| Outcome::Failed("the builder panicked".into()));
+				tracer.record(TraceKind::Apply, position, Some(since), || {
+					format!("extrinsic at {}", member.position)
+				});
+				outcome
 			})
 			.collect();
 		self.merged.set_collect_extrinsics(false);
@@ -828,6 +874,7 @@ where
 			if in_base {
 				self.poisoned = true;
 			}
+			tracer.record(TraceKind::Write, position, None, || hex(&key));
 			self.written.insert((trie, key));
 		}
 		outcomes
