@@ -5,9 +5,10 @@
 mod common;
 
 use common::*;
-use pex_block_builder::LeftOutReason;
+use pex_block_builder::{BuildOptions, LeftOutReason};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use sp_runtime::traits::{Block as _, Hash as _};
+use std::time::Duration;
 
 /// `count` transfers among `accounts` accounts, senders and receivers uniform, nonces in order.
 fn random_transfers(
@@ -136,6 +137,34 @@ fn invalid_transactions_are_left_out_with_their_reason_and_the_rest_imports() {
 	// is a failing dispatch, which pays its fee and is in the block.
 	assert_eq!(reasons, vec![(1, true), (3, true)]);
 	assert_eq!(built.stats.extrinsics, 4);
+}
+
+#[test]
+fn the_same_candidates_give_the_same_block_run_after_run() {
+	let chain = Chain::new(50);
+	let candidates = random_transfers(&chain, 50, 100, 9);
+	let first = chain.build(8, candidates.clone());
+	assert_imports(&chain, &first);
+	for _ in 0..20 {
+		assert_eq!(chain.build(8, candidates.clone()).block, first.block);
+	}
+}
+
+#[test]
+fn after_the_deadline_nothing_more_runs_and_nothing_is_lost() {
+	let chain = Chain::new(10);
+	let candidates = random_transfers(&chain, 10, 20, 3);
+	for threads in [1, 2] {
+		let options =
+			BuildOptions { threads, deadline: Some(Duration::ZERO), ..Default::default() };
+		let built = chain.build_with(options, candidates.clone());
+		assert_imports(&chain, &built);
+		assert_eq!(built.stats.extrinsics, 0);
+		assert_eq!(built.left_out.len(), 20, "every candidate is reported back");
+		assert!(built.left_out.iter().all(|l| l.reason == LeftOutReason::Deadline));
+		let positions: Vec<usize> = built.left_out.iter().map(|l| l.position).collect();
+		assert_eq!(positions, (0..20).collect::<Vec<_>>());
+	}
 }
 
 /// One random block: 2 to 50 accounts, up to 40 candidates (transfers, some with a wrong nonce,

@@ -150,7 +150,15 @@ impl Chain {
 
 	/// Build the next block from `candidates` with `threads` threads.
 	pub fn build(&self, threads: usize, candidates: Vec<UncheckedExtrinsic>) -> BuiltBlock<Block> {
-		let options = BuildOptions { threads, ..Default::default() };
+		self.build_with(BuildOptions { threads, ..Default::default() }, candidates)
+	}
+
+	/// Build the next block from `candidates` with `options`.
+	pub fn build_with(
+		&self,
+		options: BuildOptions,
+		candidates: Vec<UncheckedExtrinsic>,
+	) -> BuiltBlock<Block> {
 		let builder = ParallelBlockBuilder::with_runtime(runtime(), options).expect("a builder");
 		builder
 			.build(&self.state, self.next_block(), candidates)
