@@ -32,7 +32,9 @@ pub use runtime::WasmRuntime;
 pub use trace::{Trace, TraceEvent, TraceKind};
 
 use codec::{Decode, Encode};
-use pex_primitives::{hot_key_for, merge, AccessSet, BlockCapacity, ClassCapacity, HotKey};
+use pex_primitives::{
+	hot_key_for, merge, AccessSet, BlockCapacity, ClassCapacity, HotKey, MergeError, MergeRule,
+};
 use rayon::prelude::*;
 use sp_core::storage::ChildInfo;
 use sp_inherents::InherentData;
@@ -43,7 +45,7 @@ use sp_runtime::{
 };
 use sp_state_machine::{Backend, OverlayedChanges, StorageChanges};
 use std::{
-	collections::BTreeSet,
+	collections::{BTreeMap, BTreeSet},
 	panic::{catch_unwind, AssertUnwindSafe},
 	time::{Duration, Instant},
 };
@@ -79,6 +81,14 @@ pub enum BuildError {
 	/// The storage changes of the block could not be computed.
 	#[error("storage changes: {0}")]
 	StorageChanges(String),
+	/// The kept groups' values of a hot key do not merge (a sum overflowed its type).
+	#[error("hot key {key} does not merge: {error}")]
+	HotKey {
+		/// The key, hex.
+		key: String,
+		/// Why.
+		error: MergeError,
+	},
 	/// The builder's thread pool could not be created.
 	#[error("thread pool: {0}")]
 	ThreadPool(String),
@@ -375,7 +385,7 @@ impl ParallelBlockBuilder {
 						stats.reexecuted_groups += 1;
 						stats.reexecuted_extrinsics += members.len();
 					}
-					let outcomes = commit.reexecute(&self.runtime, &members, position, &tracer);
+					let outcomes = commit.reexecute(&self.runtime, &members, position, &tracer)?;
 					tracer.record(TraceKind::Commit, position, None, || "re-executed".into());
 					outcomes
 				},
@@ -396,7 +406,7 @@ impl ParallelBlockBuilder {
 				});
 			}
 		}
-		let mut merged = commit.into_overlay();
+		let mut merged = commit.into_overlay()?;
 		stats.commit = phase.elapsed();
 		stats.extrinsics = included.len();
 
@@ -714,6 +724,8 @@ struct Commit<'a, H: sp_core::Hasher, S> {
 	poisoned: bool,
 	/// Whether parallel results follow, so re-executed groups' writes must be recorded.
 	track: bool,
+	/// Hot keys written by kept groups and not merged yet: rule and values in block order.
+	pending: BTreeMap<Vec<u8>, (MergeRule, Vec<Option<Vec<u8>>>)>,
 }
 
 impl<'a, H, S> Commit<'a, H, S>
@@ -732,6 +744,7 @@ where
 			next_index: first_index,
 			poisoned: false,
 			track,
+			pending: BTreeMap::new(),
 		}
 	}
 
@@ -771,13 +784,10 @@ where
 			if entry.child.is_none() {
 				if let Some(rule) = hot_key_for(&self.hot_keys, &entry.key).map(|hot| hot.rule) {
 					let (_, base) = self.base_value(None, &entry.key);
-					let current = self
-						.merged
-						.storage(&entry.key)
-						.map_or_else(|| base.clone(), |v| v.map(<[u8]>::to_vec));
-					let values = [current.as_deref(), entry.value.as_deref()];
-					let value = merge(rule, base.as_deref(), &values).ok()?;
-					hot.push((entry.key, value));
+					// The group's own value must merge (e.g. `Append` only appended); the sum
+					// over all groups is taken once, when the merged state is next needed.
+					merge(rule, base.as_deref(), &[entry.value.as_deref()]).ok()?;
+					hot.push((entry.key, rule, entry.value));
 					continue
 				}
 			}
@@ -803,11 +813,31 @@ where
 				Some(child) => self.merged.set_child_storage(&child, entry.key, entry.value),
 			}
 		}
-		for (key, value) in hot {
-			self.merged.set_storage(key, value);
+		for (key, rule, value) in hot {
+			self.pending.entry(key).or_insert_with(|| (rule, Vec::new())).1.push(value);
 		}
 		self.next_index += applied;
 		Some(outcomes)
+	}
+
+	/// Merge the kept groups' pending hot-key values into the merged state: per key, once,
+	/// `merge(rule, base, [merged so far, group values in block order])`. Doing it once per
+	/// run of kept groups keeps merging linear in the block (`System::Events` grows with it).
+	fn flush(&mut self) -> Result<(), BuildError> {
+		for (key, (rule, values)) in std::mem::take(&mut self.pending) {
+			let (_, base) = self.base_value(None, &key);
+			let current = self
+				.merged
+				.storage(&key)
+				.map_or_else(|| base.clone(), |v| v.map(<[u8]>::to_vec));
+			let writes: Vec<Option<&[u8]>> = std::iter::once(current.as_deref())
+				.chain(values.iter().map(Option::as_deref))
+				.collect();
+			let value = merge(rule, base.as_deref(), &writes)
+				.map_err(|error| BuildError::HotKey { key: hex(&key), error })?;
+			self.merged.set_storage(key, value);
+		}
+		Ok(())
 	}
 
 	/// Run `members` one after another on the merged state, and record what they changed.
@@ -817,7 +847,8 @@ where
 		members: &[&Admitted<X>],
 		position: usize,
 		tracer: &Tracer,
-	) -> Vec<Outcome> {
+	) -> Result<Vec<Outcome>, BuildError> {
+		self.flush()?;
 		let first = self.next_index;
 		tracer.record(TraceKind::Start, position, None, || format!("again at {first}"));
 		self.merged.set_collect_extrinsics(self.track);
@@ -838,7 +869,7 @@ where
 		self.merged.set_collect_extrinsics(false);
 		self.next_index += outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count() as u32;
 		if !self.track {
-			return outcomes
+			return Ok(outcomes)
 		}
 		let last = self.next_index;
 		let tagged = |extrinsics: BTreeSet<u32>| extrinsics.range(first..=last).next().is_some();
@@ -877,10 +908,11 @@ where
 			tracer.record(TraceKind::Write, position, None, || hex(&key));
 			self.written.insert((trie, key));
 		}
-		outcomes
+		Ok(outcomes)
 	}
 
-	fn into_overlay(self) -> OverlayedChanges<H> {
-		self.merged
+	fn into_overlay(mut self) -> Result<OverlayedChanges<H>, BuildError> {
+		self.flush()?;
+		Ok(self.merged)
 	}
 }
