@@ -709,6 +709,9 @@ fn entries<H: sp_core::Hasher>(overlay: &mut OverlayedChanges<H>) -> Vec<Entry> 
 	entries
 }
 
+/// A hot key's merge rule and the values kept groups left it at, in block order.
+type PendingHotKey = (MergeRule, Vec<Option<Vec<u8>>>);
+
 /// Step 5 and 6: validate groups in block order and merge them into one overlay.
 struct Commit<'a, H: sp_core::Hasher, S> {
 	parent: &'a S,
@@ -725,7 +728,7 @@ struct Commit<'a, H: sp_core::Hasher, S> {
 	/// Whether parallel results follow, so re-executed groups' writes must be recorded.
 	track: bool,
 	/// Hot keys written by kept groups and not merged yet: rule and values in block order.
-	pending: BTreeMap<Vec<u8>, (MergeRule, Vec<Option<Vec<u8>>>)>,
+	pending: BTreeMap<Vec<u8>, PendingHotKey>,
 }
 
 impl<'a, H, S> Commit<'a, H, S>
