@@ -1,5 +1,7 @@
-//! What is left of a block: the limits the parallel builder enforces globally at admission.
+//! What is left of a block, and what each candidate takes of it: the limits the parallel builder
+//! enforces globally at admission.
 
+use crate::AccessSet;
 use codec::{Decode, Encode};
 use scale_info::TypeInfo;
 use sp_runtime::Weight;
@@ -29,4 +31,30 @@ pub struct BlockCapacity {
 	pub operational: ClassCapacity,
 	/// Weight all classes together may still consume.
 	pub total_weight: Weight,
+}
+
+/// The dispatch class of an extrinsic (frame-support's `DispatchClass`, which this crate does
+/// not depend on).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub enum ExtrinsicClass {
+	/// Ordinary transactions.
+	Normal,
+	/// Operational transactions (e.g. runtime upgrades).
+	Operational,
+	/// Inherents: never from a pool.
+	Mandatory,
+}
+
+/// What the builder needs to know about one candidate before executing it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct ExtrinsicInfo {
+	/// What applying it may read and write (see `ParallelExecutionApi::access_set`).
+	pub access: AccessSet,
+	/// Its weight before dispatch, extension weight included (what `CheckWeight` adds, without
+	/// the class's `base_extrinsic`).
+	pub weight: Weight,
+	/// Its dispatch class.
+	pub class: ExtrinsicClass,
+	/// Its encoded length in bytes.
+	pub length: u32,
 }

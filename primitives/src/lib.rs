@@ -31,7 +31,7 @@ mod merge;
 mod partition;
 
 pub use access::{AccessKey, AccessSet};
-pub use capacity::{BlockCapacity, ClassCapacity};
+pub use capacity::{BlockCapacity, ClassCapacity, ExtrinsicClass, ExtrinsicInfo};
 pub use graph::{DependencyGraph, GraphError, NodeIndex};
 pub use merge::{hot_key_for, merge, HotKey, KeyMatch, MergeError, MergeRule, ValueAt};
 pub use partition::{partition, schedule, Group, Lane, ScheduleError};
@@ -73,9 +73,17 @@ sp_api::decl_runtime_apis! {
 		/// (asked after the inherents and the post-inherent step).
 		fn block_capacity() -> BlockCapacity;
 
-		/// Make the next extrinsic applied the block's `index`th: set the extrinsic index and the
-		/// execution phase as if `index` extrinsics had been applied. The builder calls this at
-		/// the start of every parallel group, whose extrinsics' positions are assigned up front.
-		fn start_extrinsics_at(index: u32);
+		/// [`ExtrinsicInfo`] of each of `extrinsics`, in order: one call for many candidates.
+		fn describe(extrinsics: Vec<<Block as BlockT>::Extrinsic>) -> Vec<ExtrinsicInfo>;
+
+		/// Apply `extrinsics` one after another as the block's extrinsics `first_index`,
+		/// `first_index + 1`, ...: set the extrinsic index and execution phase to `first_index`
+		/// (as if that many extrinsics had been applied), then apply each like
+		/// `BlockBuilder::apply_extrinsic`, in a storage transaction that is rolled back if the
+		/// extrinsic is refused. One call for a whole run of extrinsics.
+		fn apply_extrinsics(
+			first_index: u32,
+			extrinsics: Vec<<Block as BlockT>::Extrinsic>,
+		) -> Vec<sp_runtime::ApplyExtrinsicResult>;
 	}
 }

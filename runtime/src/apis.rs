@@ -11,7 +11,7 @@ use frame_support::{
 };
 use pallet_batch_deploy::{ContractSpecOf, DeploymentPlan, PlanError};
 use pallet_revive::H160;
-use pex_primitives::{AccessSet, BlockCapacity, HotKey};
+use pex_primitives::{AccessSet, BlockCapacity, ExtrinsicInfo, HotKey};
 use sp_api::impl_runtime_apis;
 use sp_core::OpaqueMetadata;
 use sp_genesis_builder::PresetId;
@@ -156,8 +156,15 @@ pallet_revive::impl_runtime_apis_plus_revive_traits! {
 			crate::parallel::block_capacity()
 		}
 
-		fn start_extrinsics_at(index: u32) {
-			crate::parallel::start_extrinsics_at(index)
+		fn describe(extrinsics: Vec<<Block as BlockT>::Extrinsic>) -> Vec<ExtrinsicInfo> {
+			crate::parallel::describe(&extrinsics)
+		}
+
+		fn apply_extrinsics(
+			first_index: u32,
+			extrinsics: Vec<<Block as BlockT>::Extrinsic>,
+		) -> Vec<ApplyExtrinsicResult> {
+			crate::parallel::apply_extrinsics(first_index, extrinsics)
 		}
 	}
 

@@ -14,9 +14,13 @@ use frame_support::{storage::storage_prefix, traits::PalletInfoAccess};
 use pallet_batch_deploy::Deployer;
 use pallet_revive::AddressMapper;
 use pex_primitives::{
-	AccessKey, AccessSet, BlockCapacity, ClassCapacity, HotKey, KeyMatch, MergeRule,
+	AccessKey, AccessSet, BlockCapacity, ClassCapacity, ExtrinsicClass, ExtrinsicInfo, HotKey,
+	KeyMatch, MergeRule,
 };
-use sp_runtime::{generic::Preamble, traits::StaticLookup};
+use sp_runtime::{
+	generic::Preamble, traits::StaticLookup, transaction_validity::InvalidTransaction,
+	ApplyExtrinsicResult,
+};
 
 /// The storage key of `who`'s account (nonce, balances).
 fn account_key(who: &AccountId) -> AccessKey {
@@ -112,7 +116,7 @@ pub fn block_capacity() -> BlockCapacity {
 /// Make the next extrinsic applied the block's `index`th: what frame-system's
 /// `note_applied_extrinsic` leaves after extrinsic `index - 1` (the extrinsic index and
 /// `System::ExecutionPhase`, whose storage item frame-system keeps private).
-pub fn start_extrinsics_at(index: u32) {
+fn start_extrinsics_at(index: u32) {
 	frame_support::storage::unhashed::put(
 		sp_core::storage::well_known_keys::EXTRINSIC_INDEX,
 		&index,
@@ -121,6 +125,57 @@ pub fn start_extrinsics_at(index: u32) {
 		&storage_prefix(System::name().as_bytes(), b"ExecutionPhase"),
 		&frame_system::Phase::ApplyExtrinsic(index),
 	);
+}
+
+/// Access set, weight, class and length of each extrinsic.
+pub fn describe(extrinsics: &[UncheckedExtrinsic]) -> Vec<ExtrinsicInfo> {
+	use codec::Encode;
+	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	extrinsics
+		.iter()
+		.map(|xt| {
+			let info = xt.get_dispatch_info();
+			ExtrinsicInfo {
+				access: access_set(xt),
+				weight: info.total_weight(),
+				class: match info.class {
+					DispatchClass::Normal => ExtrinsicClass::Normal,
+					DispatchClass::Operational => ExtrinsicClass::Operational,
+					DispatchClass::Mandatory => ExtrinsicClass::Mandatory,
+				},
+				length: xt.encoded_size() as u32,
+			}
+		})
+		.collect()
+}
+
+/// Apply `extrinsics` as the block's extrinsics from `first_index` on, each in a storage
+/// transaction kept only if the extrinsic was not refused (what a block builder's client does
+/// around `BlockBuilder::apply_extrinsic`).
+pub fn apply_extrinsics(
+	first_index: u32,
+	extrinsics: Vec<UncheckedExtrinsic>,
+) -> Vec<ApplyExtrinsicResult> {
+	use frame_support::storage::{with_transaction, TransactionOutcome};
+	start_extrinsics_at(first_index);
+	extrinsics
+		.into_iter()
+		.map(|xt| {
+			let applied = with_transaction(|| {
+				let result = crate::Executive::apply_extrinsic(xt);
+				let keep = result.is_ok();
+				let result = Ok::<_, sp_runtime::DispatchError>(result);
+				if keep {
+					TransactionOutcome::Commit(result)
+				} else {
+					TransactionOutcome::Rollback(result)
+				}
+			});
+			// `with_transaction` fails only beyond its nesting limit, which one level never
+			// reaches; should it, the extrinsic is refused, not the block.
+			applied.unwrap_or(Err(InvalidTransaction::ExhaustsResources.into()))
+		})
+		.collect()
 }
 
 /// The storage keys of the account a revive contract address maps to.

@@ -141,6 +141,7 @@ fn compare(c: &mut Criterion, name: &str, chain: &Chain, extrinsics: Vec<Uncheck
 			.expect("the block builds");
 		// Both contestants build the same block: same extrinsics, same order, same root.
 		assert_eq!(built.block.encode(), stock.encode(), "{name}: pex builds the stock block");
+		eprintln!("{name}, pex on {threads} threads: {:?}", built.stats);
 		group.bench_with_input(BenchmarkId::new("pex", threads), &threads, |b, _| {
 			b.iter(|| {
 				builder

@@ -31,9 +31,10 @@ mod tracking;
 pub use runtime::WasmRuntime;
 pub use trace::{Trace, TraceEvent, TraceKind};
 
-use codec::{Decode, Encode};
+use codec::Encode;
 use pex_primitives::{
-	hot_key_for, merge, AccessSet, BlockCapacity, ClassCapacity, HotKey, MergeError, MergeRule,
+	hot_key_for, merge, AccessSet, BlockCapacity, ClassCapacity, ExtrinsicClass, ExtrinsicInfo,
+	HotKey, MergeError, MergeRule,
 };
 use rayon::prelude::*;
 use sp_core::storage::ChildInfo;
@@ -46,6 +47,7 @@ use sp_runtime::{
 use sp_state_machine::{Backend, OverlayedChanges, StorageChanges};
 use std::{
 	collections::{BTreeMap, BTreeSet},
+	ops::Range,
 	panic::{catch_unwind, AssertUnwindSafe},
 	time::{Duration, Instant},
 };
@@ -242,22 +244,28 @@ struct Admitted<X> {
 	access: AccessSet,
 }
 
-/// What the runtime reports for admission: the first two fields of `RuntimeDispatchInfo`.
-#[derive(Decode)]
-struct DispatchInfoPrefix {
-	weight: Weight,
-	class: u8,
-}
-
 /// The outcome of one extrinsic in a group.
 enum Outcome {
 	Applied,
 	Refused(TransactionValidityError),
 	Failed(String),
+	/// Not run: the deadline had passed.
+	Late,
 }
 
-/// A group's parallel run.
-struct GroupRun<H: sp_core::Hasher> {
+/// Consecutive groups run together in the parallel phase.
+struct Chunk<'a, X> {
+	/// The groups, in block order.
+	groups: Range<usize>,
+	/// The block index of its first extrinsic.
+	start: u32,
+	/// Its extrinsics, in block order.
+	extrinsics: Vec<&'a X>,
+}
+
+/// The parallel run of a chunk: consecutive groups run one after another in one overlay (they
+/// share nothing, so that is what running each alone gives) in one runtime call.
+struct ChunkRun<H: sp_core::Hasher> {
 	/// The index its first extrinsic was given.
 	start: u32,
 	overlay: OverlayedChanges<H>,
@@ -267,6 +275,30 @@ struct GroupRun<H: sp_core::Hasher> {
 }
 
 const APPLY: &str = "BlockBuilder_apply_extrinsic";
+
+/// Chunks of groups per thread in the parallel phase: more than one, so that a thread that
+/// drew short chunks takes more (rayon steals), few, so that runtime calls stay long.
+const CHUNKS_PER_THREAD: usize = 4;
+
+/// Split `groups` (in block order) into about `count` runs of consecutive groups holding about
+/// the same number of extrinsics; a group is never split.
+fn chunk_groups(groups: &[Vec<usize>], count: usize) -> Vec<Range<usize>> {
+	let total: usize = groups.iter().map(Vec::len).sum();
+	let target = total.div_ceil(count.max(1)).max(1);
+	let mut chunks = Vec::new();
+	let (mut start, mut size) = (0, 0);
+	for (index, group) in groups.iter().enumerate() {
+		size += group.len();
+		if size >= target {
+			chunks.push(start..index + 1);
+			(start, size) = (index + 1, 0);
+		}
+	}
+	if start < groups.len() {
+		chunks.push(start..groups.len());
+	}
+	chunks
+}
 
 impl ParallelBlockBuilder {
 	/// A builder running `code` (a runtime WASM blob implementing `ParallelExecutionApi`).
@@ -347,9 +379,29 @@ impl ParallelBlockBuilder {
 		stats.partition = phase.elapsed();
 
 		let first_index = inherents.len() as u32;
-		let runs = if stats.threads > 1 && groups.len() > 1 {
+		let parallel = stats.threads > 1 && groups.len() > 1;
+		let chunks: Vec<Range<usize>> = if parallel {
+			chunk_groups(&groups, stats.threads * CHUNKS_PER_THREAD)
+		} else {
+			(0..groups.len()).map(|group| group..group + 1).collect()
+		};
+		let runs = if parallel {
 			let phase = Instant::now();
-			let runs = self.execute_groups(parent, &base, &admitted, &groups, first_index, &tracer);
+			let mut start = first_index;
+			let work: Vec<Chunk<'_, Block::Extrinsic>> = chunks
+				.iter()
+				.map(|range| {
+					let extrinsics: Vec<_> = groups[range.clone()]
+						.iter()
+						.flatten()
+						.map(|&i| &admitted[i].extrinsic)
+						.collect();
+					let chunk = Chunk { groups: range.clone(), start, extrinsics };
+					start += chunk.extrinsics.len() as u32;
+					chunk
+				})
+				.collect();
+			let runs = self.execute_chunks(parent, &base, &work, &tracer);
 			stats.execute = phase.elapsed();
 			Some(runs)
 		} else {
@@ -358,52 +410,59 @@ impl ParallelBlockBuilder {
 
 		let phase = Instant::now();
 		let deadline = self.options.deadline.map(|d| started + d);
-		let mut commit = Commit::new(parent, base, first_index, runs.is_some());
+		let past_deadline = || deadline.is_some_and(|deadline| Instant::now() > deadline);
+		let mut commit = Commit::new(parent, base, first_index, parallel);
 		let mut included = Vec::new();
+		let mut report = |member: &Admitted<Block::Extrinsic>, outcome: Outcome| {
+			let reason = match outcome {
+				Outcome::Applied => {
+					included.push(member.extrinsic.clone());
+					return
+				},
+				Outcome::Refused(error) => LeftOutReason::Invalid(error),
+				Outcome::Failed(message) => LeftOutReason::Failed(message),
+				Outcome::Late => LeftOutReason::Deadline,
+			};
+			left_out.push(LeftOut {
+				position: member.position,
+				extrinsic: member.extrinsic.clone(),
+				reason,
+			});
+		};
 		let mut runs = runs.map(Vec::into_iter);
-		for (position, group) in groups.iter().enumerate() {
+		for chunk in &chunks {
 			let run = runs.as_mut().and_then(Iterator::next);
-			if deadline.is_some_and(|deadline| Instant::now() > deadline) {
-				left_out.extend(group.iter().map(|&i| LeftOut {
-					position: admitted[i].position,
-					extrinsic: admitted[i].extrinsic.clone(),
-					reason: LeftOutReason::Deadline,
-				}));
-				continue;
-			}
-			let members: Vec<&Admitted<Block::Extrinsic>> =
-				group.iter().map(|&i| &admitted[i]).collect();
-			let outcomes = match run.and_then(|run| commit.try_keep(run, position, &tracer)) {
-				Some(outcomes) => {
+			let members = |group: usize| groups[group].iter().map(|&i| &admitted[i]);
+			if !past_deadline() {
+				if let Some(outcomes) =
+					run.and_then(|run| commit.try_keep(run, chunk.start, &tracer))
+				{
 					stats.parallel_extrinsics +=
 						outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count();
-					tracer.record(TraceKind::Commit, position, None, || "kept".into());
-					outcomes
-				},
-				None => {
-					if stats.execute > Duration::ZERO {
+					tracer.record(TraceKind::Commit, chunk.start, None, || "kept".into());
+					let members = chunk.clone().flat_map(members);
+					members.zip(outcomes).for_each(|(member, outcome)| report(member, outcome));
+					continue
+				}
+			}
+			for group in chunk.clone() {
+				let members: Vec<_> = members(group).collect();
+				let outcomes = if past_deadline() {
+					members.iter().map(|_| Outcome::Late).collect()
+				} else {
+					if parallel {
 						stats.reexecuted_groups += 1;
 						stats.reexecuted_extrinsics += members.len();
 					}
-					let outcomes = commit.reexecute(&self.runtime, &members, position, &tracer)?;
-					tracer.record(TraceKind::Commit, position, None, || "re-executed".into());
+					let outcomes = commit.reexecute(&self.runtime, &members, group, &tracer)?;
+					let what = if parallel { "re-executed" } else { "executed" };
+					tracer.record(TraceKind::Commit, group, None, || what.into());
 					outcomes
-				},
-			};
-			for (member, outcome) in members.into_iter().zip(outcomes) {
-				let reason = match outcome {
-					Outcome::Applied => {
-						included.push(member.extrinsic.clone());
-						continue;
-					},
-					Outcome::Refused(error) => LeftOutReason::Invalid(error),
-					Outcome::Failed(message) => LeftOutReason::Failed(message),
 				};
-				left_out.push(LeftOut {
-					position: member.position,
-					extrinsic: member.extrinsic.clone(),
-					reason,
-				});
+				members
+					.into_iter()
+					.zip(outcomes)
+					.for_each(|(member, outcome)| report(member, outcome));
 			}
 		}
 		let mut merged = commit.into_overlay()?;
@@ -485,8 +544,8 @@ impl ParallelBlockBuilder {
 		Ok(Base { overlay, hot_keys: hot_keys?, capacity: capacity? })
 	}
 
-	/// Ask the runtime, in parallel, for every candidate's access set and dispatch info, then
-	/// admit candidates in pool order while they fit.
+	/// Ask the runtime, in parallel chunks, for every candidate's access set, weight and length,
+	/// then admit candidates in pool order while they fit.
 	fn admit<Block: BlockT, S: Backend<HashingFor<Block>> + Sync>(
 		&self,
 		parent: &S,
@@ -494,127 +553,127 @@ impl ParallelBlockBuilder {
 		candidates: Vec<Block::Extrinsic>,
 		left_out: &mut Vec<LeftOut<Block::Extrinsic>>,
 	) -> Result<Vec<Admitted<Block::Extrinsic>>, BuildError> {
-		let chunk = candidates.len().div_ceil(self.options.threads.max(1) * 4).max(1);
+		let chunk = candidates.len().div_ceil(self.options.threads.max(1)).max(1);
 		let overlays: Vec<_> = candidates.chunks(chunk).map(|_| base.overlay.clone()).collect();
-		let described: Vec<Result<(AccessSet, DispatchInfoPrefix, u32), BuildError>> =
-			self.pool.install(|| {
-				candidates
-					.par_chunks(chunk)
-					.zip(overlays)
-					.flat_map_iter(|(chunk, mut overlay)| {
-						chunk
-							.iter()
-							.map(|xt| {
-								let len = xt.encoded_size() as u32;
-								let access = self.runtime.call_with(
-									parent,
-									&mut overlay,
-									"ParallelExecutionApi_access_set",
-									xt,
-								)?;
-								let info = self.runtime.call_with(
-									parent,
-									&mut overlay,
-									"TransactionPaymentApi_query_info",
-									(xt, len),
-								)?;
-								Ok((access, info, len))
-							})
-							.collect::<Vec<_>>()
-					})
-					.collect()
-			});
+		let described: Vec<Result<Vec<ExtrinsicInfo>, BuildError>> = self.pool.install(|| {
+			candidates
+				.par_chunks(chunk)
+				.zip(overlays)
+				.map(|(chunk, mut overlay)| {
+					let infos: Vec<ExtrinsicInfo> = self.runtime.call_with(
+						parent,
+						&mut overlay,
+						"ParallelExecutionApi_describe",
+						chunk,
+					)?;
+					if infos.len() == chunk.len() {
+						Ok(infos)
+					} else {
+						Err(BuildError::Undecodable { method: "ParallelExecutionApi_describe" })
+					}
+				})
+				.collect()
+		});
+		let mut infos = Vec::with_capacity(candidates.len());
+		for chunk in described {
+			infos.extend(chunk?);
+		}
 		let mut capacity = base.capacity;
 		let mut admitted = Vec::new();
-		for (position, (extrinsic, described)) in candidates.into_iter().zip(described).enumerate()
-		{
-			let (access, info, len) = described?;
-			match admit_one(&mut capacity, &info, len) {
-				Ok(()) => admitted.push(Admitted { position, extrinsic, access }),
+		for (position, (extrinsic, info)) in candidates.into_iter().zip(infos).enumerate() {
+			match admit_one(&mut capacity, &info) {
+				Ok(()) => admitted.push(Admitted { position, extrinsic, access: info.access }),
 				Err(reason) => left_out.push(LeftOut { position, extrinsic, reason }),
 			}
 		}
 		Ok(admitted)
 	}
 
-	/// Run every group on the pool over a clone of the base and a read-tracking backend.
-	fn execute_groups<H, S, X>(
+	/// Run every chunk of groups on the pool, each over a clone of the base and a
+	/// read-tracking backend, in one runtime call.
+	fn execute_chunks<H, S, X>(
 		&self,
 		parent: &S,
 		base: &Base<H>,
-		admitted: &[Admitted<X>],
-		groups: &[Vec<usize>],
-		first_index: u32,
+		chunks: &[Chunk<'_, X>],
 		tracer: &Tracer,
-	) -> Vec<GroupRun<H>>
+	) -> Vec<ChunkRun<H>>
 	where
 		H: sp_core::Hasher,
 		H::Out: Ord + 'static + codec::Codec,
 		S: Backend<H> + Sync,
 		X: Encode + Sync,
 	{
-		let mut starts = Vec::with_capacity(groups.len());
-		let mut next = first_index;
-		for group in groups {
-			starts.push(next);
-			next += group.len() as u32;
-		}
-		// Overlays are not `Sync`: clone the base for every group here.
-		let overlays: Vec<_> = groups.iter().map(|_| base.overlay.clone()).collect();
+		// Overlays are not `Sync`: clone the base for every chunk here.
+		let overlays: Vec<_> = chunks.iter().map(|_| base.overlay.clone()).collect();
 		self.pool.install(|| {
-			groups
+			chunks
 				.par_iter()
-				.zip(starts)
 				.zip(overlays)
-				.enumerate()
-				.map(|(position, ((group, start), mut overlay))| {
-					tracer.record(TraceKind::Start, position, None, || format!("at {start}"));
+				.map(|(chunk, mut overlay)| {
+					let (first_group, start, extrinsics) =
+						(chunk.groups.start, chunk.start, &chunk.extrinsics);
+					tracer.record(TraceKind::Start, first_group, None, || {
+						format!("groups {:?} at {start}", chunk.groups)
+					});
 					let tracking = TrackingBackend::new(parent);
+					let since = Instant::now();
 					let outcomes = catch_unwind(AssertUnwindSafe(|| {
-						let () = self
-							.runtime
-							.call_with(
-								&tracking,
-								&mut overlay,
-								"ParallelExecutionApi_start_extrinsics_at",
-								start,
-							)
-							.ok()?;
-						let outcomes: Vec<Outcome> = (start..)
-							.zip(group)
-							.map(|(index, &i)| {
-								let since = Instant::now();
-								let outcome = apply(
-									&self.runtime,
-									&tracking,
-									&mut overlay,
-									&admitted[i].extrinsic,
-								);
-								tracer.record(TraceKind::Apply, position, Some(since), || {
-									format!("extrinsic {index}")
-								});
-								outcome
-							})
-							.collect();
-						// A failure inside the group changes what later members see: rerun it.
-						outcomes
-							.iter()
-							.all(|o| !matches!(o, Outcome::Failed(_)))
-							.then_some(outcomes)
+						apply_all(&self.runtime, &tracking, &mut overlay, start, extrinsics)
 					}))
 					.ok()
 					.flatten();
+					tracer.record(TraceKind::Apply, first_group, Some(since), || {
+						format!("extrinsics {start}..{}", start as usize + extrinsics.len())
+					});
 					let reads = tracking.into_reads();
 					if tracer.enabled() {
 						for (_, key) in &reads.keys {
-							tracer.record(TraceKind::Read, position, None, || hex(key));
+							tracer.record(TraceKind::Read, first_group, None, || hex(key));
 						}
 					}
-					GroupRun { start, overlay, reads, outcomes }
+					ChunkRun { start, overlay, reads, outcomes }
 				})
 				.collect()
 		})
 	}
+}
+
+/// Apply `extrinsics` as the block's extrinsics from `first_index` on, in one runtime call.
+/// `None` if the call failed (a trap): nothing of it is in `overlay` then.
+fn apply_all<H, B, X>(
+	runtime: &WasmRuntime,
+	backend: &B,
+	overlay: &mut OverlayedChanges<H>,
+	first_index: u32,
+	extrinsics: &[&X],
+) -> Option<Vec<Outcome>>
+where
+	H: sp_core::Hasher,
+	H::Out: Ord + 'static + codec::Codec,
+	B: Backend<H>,
+	X: Encode,
+{
+	let results: Vec<ApplyExtrinsicResult> = runtime
+		.call_with(
+			backend,
+			overlay,
+			"ParallelExecutionApi_apply_extrinsics",
+			(first_index, extrinsics),
+		)
+		.ok()?;
+	if results.len() != extrinsics.len() {
+		return None
+	}
+	Some(
+		results
+			.into_iter()
+			.map(|result| match result {
+				Ok(_) => Outcome::Applied,
+				Err(error) => Outcome::Refused(error),
+			})
+			.collect(),
+	)
 }
 
 /// Apply one extrinsic in its own overlay transaction, kept only if the runtime accepted it.
@@ -654,29 +713,28 @@ fn rollback<H: sp_core::Hasher>(overlay: &mut OverlayedChanges<H>) {
 	let _ = overlay.rollback_transaction();
 }
 
-/// Admit an extrinsic of `info` and `len` bytes if it fits `capacity`, and take its share.
-fn admit_one(
-	capacity: &mut BlockCapacity,
-	info: &DispatchInfoPrefix,
-	len: u32,
-) -> Result<(), LeftOutReason> {
+/// Admit an extrinsic described by `info` if it fits `capacity`, and take its share.
+fn admit_one(capacity: &mut BlockCapacity, info: &ExtrinsicInfo) -> Result<(), LeftOutReason> {
 	let class: &mut ClassCapacity = match info.class {
-		0 => &mut capacity.normal,
-		1 => &mut capacity.operational,
-		_ => return Err(LeftOutReason::Invalid(InvalidTransaction::BadMandatory.into())),
+		ExtrinsicClass::Normal => &mut capacity.normal,
+		ExtrinsicClass::Operational => &mut capacity.operational,
+		ExtrinsicClass::Mandatory =>
+			return Err(LeftOutReason::Invalid(InvalidTransaction::BadMandatory.into())),
 	};
 	let weight = info
 		.weight
 		.saturating_add(class.base_extrinsic)
-		.saturating_add(Weight::from_parts(0, len.into()));
-	if !weight.all_lte(class.weight) || !weight.all_lte(capacity.total_weight) || len > class.length
+		.saturating_add(Weight::from_parts(0, info.length.into()));
+	if !weight.all_lte(class.weight) ||
+		!weight.all_lte(capacity.total_weight) ||
+		info.length > class.length
 	{
 		return Err(LeftOutReason::DidNotFit)
 	}
 	class.weight = class.weight.saturating_sub(weight);
 	capacity.total_weight = capacity.total_weight.saturating_sub(weight);
-	capacity.normal.length = capacity.normal.length.saturating_sub(len);
-	capacity.operational.length = capacity.operational.length.saturating_sub(len);
+	capacity.normal.length = capacity.normal.length.saturating_sub(info.length);
+	capacity.operational.length = capacity.operational.length.saturating_sub(info.length);
 	Ok(())
 }
 
@@ -772,7 +830,7 @@ where
 	/// Keep `run` if it is valid: merge it and return its outcomes. `None`: it must run again.
 	fn try_keep(
 		&mut self,
-		mut run: GroupRun<H>,
+		mut run: ChunkRun<H>,
 		position: usize,
 		tracer: &Tracer,
 	) -> Option<Vec<Outcome>> {
@@ -855,20 +913,29 @@ where
 		let first = self.next_index;
 		tracer.record(TraceKind::Start, position, None, || format!("again at {first}"));
 		self.merged.set_collect_extrinsics(self.track);
-		let outcomes: Vec<Outcome> = members
-			.iter()
-			.map(|member| {
-				let since = Instant::now();
-				let outcome = catch_unwind(AssertUnwindSafe(|| {
-					apply(runtime, self.parent, &mut self.merged, &member.extrinsic)
-				}))
-				.unwrap_or_else(|_| Outcome::Failed("the builder panicked".into()));
-				tracer.record(TraceKind::Apply, position, Some(since), || {
-					format!("extrinsic at {}", member.position)
-				});
-				outcome
-			})
-			.collect();
+		let since = Instant::now();
+		let extrinsics: Vec<&X> = members.iter().map(|member| &member.extrinsic).collect();
+		let batch = catch_unwind(AssertUnwindSafe(|| {
+			apply_all(runtime, self.parent, &mut self.merged, first, &extrinsics)
+		}))
+		.ok()
+		.flatten();
+		// A trap in the batch left nothing behind: apply one by one to find the extrinsic that
+		// fails, and leave it out.
+		let outcomes = batch.unwrap_or_else(|| {
+			extrinsics
+				.iter()
+				.map(|extrinsic| {
+					catch_unwind(AssertUnwindSafe(|| {
+						apply(runtime, self.parent, &mut self.merged, extrinsic)
+					}))
+					.unwrap_or_else(|_| Outcome::Failed("the builder panicked".into()))
+				})
+				.collect()
+		});
+		tracer.record(TraceKind::Apply, position, Some(since), || {
+			format!("extrinsics {first}..{}", first as usize + extrinsics.len())
+		});
 		self.merged.set_collect_extrinsics(false);
 		self.next_index += outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count() as u32;
 		if !self.track {
