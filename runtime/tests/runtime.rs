@@ -344,3 +344,46 @@ fn every_kind_of_transfer_declares_its_sender_and_destination() {
 		}
 	});
 }
+
+#[test]
+fn describe_reports_the_access_set_and_what_query_info_reports() {
+	use codec::Encode;
+	development().execute_with(|| {
+		let xt = signed(Alice, 0, transfer(Bob, UNIT));
+		let length = xt.encoded_size() as u32;
+		let info = parallel::describe(&[xt.clone()]).pop().expect("one per extrinsic");
+		let queried = pex_runtime::TransactionPayment::query_info(xt.clone(), length);
+		assert_eq!(info.weight, queried.weight);
+		assert_eq!(info.length, length);
+		assert_eq!(info.class, pex_primitives::ExtrinsicClass::Normal);
+		assert_eq!(info.access, parallel::access_set(&xt));
+	});
+}
+
+#[test]
+fn apply_extrinsics_starts_at_the_given_index_and_rolls_back_refused_ones() {
+	development().execute_with(|| {
+		parallel_base();
+		let issuance = Balances::total_issuance();
+		let results = parallel::apply_extrinsics(
+			5,
+			vec![
+				signed(Alice, 0, transfer(Bob, UNIT)),
+				// A nonce from the future: refused, and nothing of it stays.
+				signed(Charlie, 7, transfer(Bob, UNIT)),
+				signed(Bob, 0, transfer(Charlie, UNIT)),
+			],
+		);
+		assert_eq!(results[0], Ok(Ok(())));
+		assert!(results[1].is_err());
+		assert_eq!(results[2], Ok(Ok(())));
+		assert_eq!(System::extrinsic_index(), Some(7));
+		let phases: Vec<frame_system::Phase> =
+			System::events().into_iter().map(|e| e.phase).collect();
+		assert!(phases.contains(&frame_system::Phase::ApplyExtrinsic(5)));
+		assert!(phases.contains(&frame_system::Phase::ApplyExtrinsic(6)));
+		assert!(!phases.contains(&frame_system::Phase::ApplyExtrinsic(7)));
+		assert_eq!(System::account_nonce(Charlie.to_account_id()), 0);
+		assert!(Balances::total_issuance() < issuance, "two fees burned");
+	});
+}

@@ -380,8 +380,13 @@ impl ParallelBlockBuilder {
 
 		let first_index = inherents.len() as u32;
 		let parallel = stats.threads > 1 && groups.len() > 1;
+		let deadline = self.options.deadline.map(|d| started + d);
+		// The sequential path runs all groups in one runtime call, or one call per group when a
+		// deadline must be able to stop it between groups.
 		let chunks: Vec<Range<usize>> = if parallel {
 			chunk_groups(&groups, stats.threads * CHUNKS_PER_THREAD)
+		} else if deadline.is_none() && !groups.is_empty() {
+			core::iter::once(0..groups.len()).collect()
 		} else {
 			(0..groups.len()).map(|group| group..group + 1).collect()
 		};
@@ -409,7 +414,6 @@ impl ParallelBlockBuilder {
 		};
 
 		let phase = Instant::now();
-		let deadline = self.options.deadline.map(|d| started + d);
 		let past_deadline = || deadline.is_some_and(|deadline| Instant::now() > deadline);
 		let mut commit = Commit::new(parent, base, first_index, parallel);
 		let mut included = Vec::new();
@@ -445,8 +449,16 @@ impl ParallelBlockBuilder {
 					continue
 				}
 			}
-			for group in chunk.clone() {
-				let members: Vec<_> = members(group).collect();
+			// Sequentially, a chunk runs as one; a rejected parallel chunk runs again group by
+			// group, so that the deadline can stop it between groups.
+			let runs_again: Vec<Range<usize>> = if parallel {
+				chunk.clone().map(|group| group..group + 1).collect()
+			} else {
+				core::iter::once(chunk.clone()).collect()
+			};
+			for groups_run in runs_again {
+				let group = groups_run.start;
+				let members: Vec<_> = groups_run.flat_map(members).collect();
 				let outcomes = if past_deadline() {
 					members.iter().map(|_| Outcome::Late).collect()
 				} else {
