@@ -351,7 +351,7 @@ fn describe_reports_the_access_set_and_what_query_info_reports() {
 	development().execute_with(|| {
 		let xt = signed(Alice, 0, transfer(Bob, UNIT));
 		let length = xt.encoded_size() as u32;
-		let info = parallel::describe(&[xt.clone()]).pop().expect("one per extrinsic");
+		let info = parallel::describe(std::slice::from_ref(&xt)).pop().expect("one per extrinsic");
 		let queried = pex_runtime::TransactionPayment::query_info(xt.clone(), length);
 		assert_eq!(info.weight, queried.weight);
 		assert_eq!(info.length, length);
