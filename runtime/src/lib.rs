@@ -121,19 +121,27 @@ impl pallet_revive::evm::runtime::EthExtra for EthExtraImpl {
 	type ExtensionOtherVersions = sp_runtime::traits::InvalidVersion;
 
 	fn get_eth_extension(nonce: Nonce, tip: Balance) -> TxExtension {
-		(
-			frame_system::CheckNonZeroSender::<Runtime>::new(),
-			frame_system::CheckSpecVersion::<Runtime>::new(),
-			frame_system::CheckTxVersion::<Runtime>::new(),
-			frame_system::CheckGenesis::<Runtime>::new(),
-			frame_system::CheckEra::<Runtime>::from(generic::Era::Immortal),
-			frame_system::CheckNonce::<Runtime>::from(nonce),
-			frame_system::CheckWeight::<Runtime>::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(tip),
-			frame_system::WeightReclaim::<Runtime>::new(),
-			pallet_revive::evm::tx_extension::SetOrigin::<Runtime>::new_from_eth_transaction(),
-		)
+		let mut extension = tx_extension(nonce, tip);
+		extension.9 = pallet_revive::evm::tx_extension::SetOrigin::new_from_eth_transaction();
+		extension
 	}
+}
+
+/// The extensions of an immortal signed transaction with `nonce` and `tip`: what wallets and the
+/// benchmark harness sign.
+pub fn tx_extension(nonce: Nonce, tip: Balance) -> TxExtension {
+	(
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(generic::Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(tip),
+		frame_system::WeightReclaim::<Runtime>::new(),
+		pallet_revive::evm::tx_extension::SetOrigin::<Runtime>::default(),
+	)
 }
 
 /// An extrinsic as it comes over the wire: a Substrate extrinsic, or an Ethereum transaction

@@ -12,11 +12,7 @@ use pex_runtime::{
 };
 use sp_genesis_builder::PresetId;
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{
-	generic::{self, Era},
-	traits::Header as _,
-	MultiAddress, MultiSignature,
-};
+use sp_runtime::{generic, traits::Header as _, MultiAddress, MultiSignature};
 use std::collections::BTreeMap;
 
 /// Externalities holding the genesis state of the `development` preset.
@@ -54,18 +50,7 @@ fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 
 /// The transaction extensions of a transaction with `nonce`, no tip.
 pub fn extensions(nonce: Nonce) -> TxExtension {
-	(
-		frame_system::CheckNonZeroSender::new(),
-		frame_system::CheckSpecVersion::new(),
-		frame_system::CheckTxVersion::new(),
-		frame_system::CheckGenesis::new(),
-		frame_system::CheckEra::from(Era::Immortal),
-		frame_system::CheckNonce::from(nonce),
-		frame_system::CheckWeight::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::from(0),
-		frame_system::WeightReclaim::new(),
-		pallet_revive::evm::tx_extension::SetOrigin::default(),
-	)
+	pex_runtime::tx_extension(nonce, 0)
 }
 
 /// `call` signed by `who` with `nonce`. Must run inside externalities (it reads the genesis

@@ -13,7 +13,7 @@ use pex_runtime::{
 };
 use sp_core::{crypto::Pair as _, sr25519, traits::CallContext, H256};
 use sp_runtime::{
-	generic::{self, Era},
+	generic,
 	traits::{BlakeTwo256, Block as _, Header as _},
 	BuildStorage, MultiAddress, MultiSignature, StateVersion,
 };
@@ -83,18 +83,7 @@ impl Chain {
 
 	/// `call` signed by account `signer` with `nonce`.
 	pub fn signed(&self, signer: usize, nonce: Nonce, call: RuntimeCall) -> UncheckedExtrinsic {
-		let extensions: TxExtension = (
-			frame_system::CheckNonZeroSender::new(),
-			frame_system::CheckSpecVersion::new(),
-			frame_system::CheckTxVersion::new(),
-			frame_system::CheckGenesis::new(),
-			frame_system::CheckEra::from(Era::Immortal),
-			frame_system::CheckNonce::from(nonce),
-			frame_system::CheckWeight::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::from(0),
-			frame_system::WeightReclaim::new(),
-			pallet_revive::evm::tx_extension::SetOrigin::default(),
-		);
+		let extensions: TxExtension = pex_runtime::tx_extension(nonce, 0);
 		let implicit = (
 			(),
 			VERSION.spec_version,
