@@ -350,9 +350,9 @@ impl ParallelBlockBuilder {
 		);
 		let mut overlay = OverlayedChanges::default();
 		let version: sp_version::RuntimeVersion =
-			self.runtime.call(parent, &mut overlay, "Core_version", &[])?;
+			self.runtime.call(parent, &mut overlay, "Core_version", ())?;
 		let mode: ExtrinsicInclusionMode =
-			self.runtime.call_with(parent, &mut overlay, "Core_initialize_block", &header)?;
+			self.runtime.call(parent, &mut overlay, "Core_initialize_block", &header)?;
 		let inherents =
 			self.apply_inherents::<Block, S>(parent, &mut overlay, &inputs.inherent_data)?;
 		let base = self.finish_base(parent, overlay)?;
@@ -483,7 +483,7 @@ impl ParallelBlockBuilder {
 
 		let phase = Instant::now();
 		let header: Block::Header =
-			self.runtime.call(parent, &mut merged, "BlockBuilder_finalize_block", &[])?;
+			self.runtime.call(parent, &mut merged, "BlockBuilder_finalize_block", ())?;
 		let storage_changes = merged
 			.drain_storage_changes(parent, version.state_version())
 			.map_err(|error| BuildError::StorageChanges(error.to_string()))?;
@@ -510,13 +510,12 @@ impl ParallelBlockBuilder {
 	) -> Result<Vec<Block::Extrinsic>, BuildError> {
 		overlay.start_transaction();
 		let inherents: Result<Vec<Block::Extrinsic>, _> =
-			self.runtime
-				.call_with(parent, overlay, "BlockBuilder_inherent_extrinsics", data);
+			self.runtime.call(parent, overlay, "BlockBuilder_inherent_extrinsics", data);
 		rollback(overlay);
 		let inherents = inherents?;
 		for (index, inherent) in inherents.iter().enumerate() {
 			let result: ApplyExtrinsicResult =
-				self.runtime.call_with(parent, overlay, APPLY, inherent)?;
+				self.runtime.call(parent, overlay, APPLY, inherent)?;
 			match result {
 				Ok(Ok(())) => {},
 				Ok(Err(_)) => {
@@ -544,14 +543,13 @@ impl ParallelBlockBuilder {
 			parent,
 			&mut overlay,
 			"ParallelExecutionApi_inherents_applied",
-			&[],
+			(),
 		)?;
 		overlay.start_transaction();
-		let hot_keys =
-			self.runtime.call(parent, &mut overlay, "ParallelExecutionApi_hot_keys", &[]);
+		let hot_keys = self.runtime.call(parent, &mut overlay, "ParallelExecutionApi_hot_keys", ());
 		let capacity =
 			self.runtime
-				.call(parent, &mut overlay, "ParallelExecutionApi_block_capacity", &[]);
+				.call(parent, &mut overlay, "ParallelExecutionApi_block_capacity", ());
 		rollback(&mut overlay);
 		Ok(Base { overlay, hot_keys: hot_keys?, capacity: capacity? })
 	}
@@ -572,7 +570,7 @@ impl ParallelBlockBuilder {
 				.par_chunks(chunk)
 				.zip(overlays)
 				.map(|(chunk, mut overlay)| {
-					let infos: Vec<ExtrinsicInfo> = self.runtime.call_with(
+					let infos: Vec<ExtrinsicInfo> = self.runtime.call(
 						parent,
 						&mut overlay,
 						"ParallelExecutionApi_describe",
@@ -667,12 +665,7 @@ where
 	X: Encode,
 {
 	let results: Vec<ApplyExtrinsicResult> = runtime
-		.call_with(
-			backend,
-			overlay,
-			"ParallelExecutionApi_apply_extrinsics",
-			(first_index, extrinsics),
-		)
+		.call(backend, overlay, "ParallelExecutionApi_apply_extrinsics", (first_index, extrinsics))
 		.ok()?;
 	if results.len() != extrinsics.len() {
 		return None
@@ -702,8 +695,7 @@ where
 	X: Encode,
 {
 	overlay.start_transaction();
-	let result: Result<ApplyExtrinsicResult, _> =
-		runtime.call_with(backend, overlay, APPLY, extrinsic);
+	let result: Result<ApplyExtrinsicResult, _> = runtime.call(backend, overlay, APPLY, extrinsic);
 	match result {
 		Ok(Ok(_)) => {
 			let _ = overlay.commit_transaction();

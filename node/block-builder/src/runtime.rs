@@ -38,41 +38,9 @@ impl WasmRuntime {
 		RuntimeCode { code_fetcher: &self.code, heap_pages: None, hash: self.hash.clone() }
 	}
 
-	/// Call runtime API `method` with SCALE-encoded `args` on `backend` plus `overlay`, and
+	/// Call runtime API `method` with `args` (SCALE-encoded here) on `backend` plus `overlay`, and
 	/// decode its result as an `R`. Writes land in `overlay`.
 	pub(crate) fn call<H, B, R>(
-		&self,
-		backend: &B,
-		overlay: &mut OverlayedChanges<H>,
-		method: &'static str,
-		args: &[u8],
-	) -> Result<R, BuildError>
-	where
-		H: Hasher,
-		H::Out: Ord + 'static + codec::Codec,
-		B: Backend<H>,
-		R: Decode,
-	{
-		let code =
-			RuntimeCode { code_fetcher: &self.code, heap_pages: None, hash: self.hash.clone() };
-		let mut extensions = Extensions::default();
-		let output = StateMachine::new(
-			backend,
-			overlay,
-			&self.executor,
-			method,
-			args,
-			&mut extensions,
-			&code,
-			CallContext::Onchain { import: false },
-		)
-		.execute()
-		.map_err(|error| BuildError::Runtime { method, message: error.to_string() })?;
-		R::decode(&mut &output[..]).map_err(|_| BuildError::Undecodable { method })
-	}
-
-	/// [`Self::call`] with arguments to encode.
-	pub(crate) fn call_with<H, B, R>(
 		&self,
 		backend: &B,
 		overlay: &mut OverlayedChanges<H>,
@@ -85,6 +53,20 @@ impl WasmRuntime {
 		B: Backend<H>,
 		R: Decode,
 	{
-		self.call(backend, overlay, method, &args.encode())
+		let code = self.code();
+		let mut extensions = Extensions::default();
+		let output = StateMachine::new(
+			backend,
+			overlay,
+			&self.executor,
+			method,
+			&args.encode(),
+			&mut extensions,
+			&code,
+			CallContext::Onchain { import: false },
+		)
+		.execute()
+		.map_err(|error| BuildError::Runtime { method, message: error.to_string() })?;
+		R::decode(&mut &output[..]).map_err(|_| BuildError::Undecodable { method })
 	}
 }
