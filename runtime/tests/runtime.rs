@@ -387,3 +387,34 @@ fn apply_extrinsics_starts_at_the_given_index_and_rolls_back_refused_ones() {
 		assert!(Balances::total_issuance() < issuance, "two fees burned");
 	});
 }
+
+#[test]
+fn governance_sets_the_compute_time_of_a_block_within_its_range() {
+	use codec::Encode;
+	use frame_support::weights::constants::WEIGHT_REF_TIME_PER_MILLIS;
+	use pex_runtime::configs::{BlockComputeMillis, BLOCK_COMPUTE_MILLIS_RANGE};
+	development().execute_with(|| {
+		start_block();
+		let normal_capacity = || parallel::block_capacity().normal.weight.ref_time();
+		let two_seconds = normal_capacity();
+		let set = |millis: u64| {
+			let items = vec![(BlockComputeMillis::key().to_vec(), millis.encode())];
+			let call = Box::new(RuntimeCall::System(frame_system::Call::set_storage { items }));
+			let alice = pex_runtime::RuntimeOrigin::signed(Alice.to_account_id());
+			assert!(pex_runtime::Sudo::sudo(alice, call).is_ok());
+		};
+		let max_block =
+			|| <Runtime as frame_system::Config>::BlockWeights::get().max_block.ref_time();
+		assert_eq!(max_block(), 2_000 * WEIGHT_REF_TIME_PER_MILLIS, "the default");
+		set(10_000);
+		assert_eq!(max_block(), 10_000 * WEIGHT_REF_TIME_PER_MILLIS);
+		// The normal class keeps its share: five times the block, five times (nearly: the base
+		// block weight is not scaled) the capacity.
+		assert!(normal_capacity() > 4 * two_seconds, "{} vs {two_seconds}", normal_capacity());
+		// Out-of-range values are clamped, so no value can stop the chain.
+		set(0);
+		assert_eq!(max_block(), BLOCK_COMPUTE_MILLIS_RANGE.start() * WEIGHT_REF_TIME_PER_MILLIS);
+		set(u64::MAX);
+		assert_eq!(max_block(), BLOCK_COMPUTE_MILLIS_RANGE.end() * WEIGHT_REF_TIME_PER_MILLIS);
+	});
+}
