@@ -1,30 +1,60 @@
-//! `pex-bench`: what pex can show today.
+//! `pex-bench`: pex's parallel block building against stock Substrate, and the partition demo.
 //!
-//! `pex-bench partition [--transactions N] [--lanes L] [--seed S]` generates a block's worth of
-//! balance transfers at several levels of contention, partitions them into groups that share
-//! no account, packs the groups onto `L` lanes, and prints what parallelism that leaves.
+//! ```text
+//! pex-bench transfers    [--accounts A] [--txs T]
+//! pex-bench zipf         [--exponent S] [--accounts A] [--txs T]
+//! pex-bench all-conflict [--txs T]
+//! pex-bench deploy       [--deploys D] [--transfers T]
+//! pex-bench undeclared   [--calls C]
+//! pex-bench suite        [--smoke] [--out DIR]
+//! pex-bench partition    [--transactions N] [--lanes L]
+//! ```
+//!
+//! Every command but `partition` also takes `--threads N` (pex on 1..=N threads, default all
+//! cores), `--reps R` (timed repetitions, default 5), `--warmup W` (default 1) and `--seed S`.
+//! See `benchmarking/README.md`.
 
-use pex_bench::workload;
+use indicatif::{ProgressBar, ProgressStyle};
+use pex_bench::{
+	measure::{self, Settings},
+	report::{self, Machine},
+	scenario::Scenario,
+	suite::{self, SuiteConfig},
+	workload, BenchError,
+};
 use pex_primitives::{partition, schedule, ScheduleError};
-use std::{process::ExitCode, time::Instant};
+use std::{io::IsTerminal, path::PathBuf, process::ExitCode, time::Instant};
 
-const USAGE: &str = "usage: pex-bench partition [--transactions N] [--lanes L] [--seed S]";
+const USAGE: &str = "usage: pex-bench <transfers|zipf|all-conflict|deploy|undeclared|suite|partition> [flags]
+  transfers    [--accounts A] [--txs T]
+  zipf         [--exponent S] [--accounts A] [--txs T]
+  all-conflict [--txs T]
+  deploy       [--deploys D] [--transfers T]
+  undeclared   [--calls C]
+  suite        [--smoke] [--out DIR]        (writes DIR/report.md, results.csv, *.svg)
+  partition    [--transactions N] [--lanes L]
+  common: [--threads N] [--reps R] [--warmup W] [--seed S]";
 
-/// Settings of the `partition` demo.
-struct PartitionDemo {
-	transactions: usize,
-	lanes: usize,
-	seed: u64,
+/// A parsed command line.
+#[derive(Debug, PartialEq)]
+enum Command {
+	/// One scenario, its table printed.
+	Scenario(Scenario, Settings),
+	/// The suite, its report written to `out`.
+	Suite { config: SuiteConfig, settings: Settings, out: PathBuf },
+	/// The partition demo.
+	Partition { transactions: usize, lanes: usize, seed: u64 },
 }
 
 /// Why the command line was not understood.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 enum ArgsError {
 	NoCommand,
 	UnknownCommand(String),
-	UnknownFlag(String),
+	UnknownFlag { command: String, flag: String },
 	MissingValue(String),
 	NotAPositiveNumber { flag: String, value: String },
+	NotANumber { flag: String, value: String },
 }
 
 impl std::fmt::Display for ArgsError {
@@ -32,40 +62,179 @@ impl std::fmt::Display for ArgsError {
 		match self {
 			ArgsError::NoCommand => write!(f, "no command given"),
 			ArgsError::UnknownCommand(c) => write!(f, "unknown command `{c}`"),
-			ArgsError::UnknownFlag(flag) => write!(f, "unknown flag `{flag}`"),
+			ArgsError::UnknownFlag { command, flag } =>
+				write!(f, "`{command}` has no flag `{flag}`"),
 			ArgsError::MissingValue(flag) => write!(f, "`{flag}` needs a value"),
 			ArgsError::NotAPositiveNumber { flag, value } =>
 				write!(f, "`{flag}` needs a positive whole number, not `{value}`"),
+			ArgsError::NotANumber { flag, value } =>
+				write!(f, "`{flag}` needs a number, not `{value}`"),
 		}
 	}
 }
 
-fn parse(mut args: impl Iterator<Item = String>) -> Result<PartitionDemo, ArgsError> {
-	match args.next().as_deref() {
-		Some("partition") => {},
-		Some(other) => return Err(ArgsError::UnknownCommand(other.to_string())),
-		None => return Err(ArgsError::NoCommand),
+/// The flags of one command, consumed as they are asked for.
+struct Flags {
+	command: String,
+	pairs: Vec<(String, Option<String>)>,
+}
+
+impl Flags {
+	fn new(command: &str, args: impl Iterator<Item = String>) -> Result<Self, ArgsError> {
+		let mut pairs = Vec::new();
+		let mut args = args.peekable();
+		while let Some(flag) = args.next() {
+			// `--smoke` is the one flag without a value.
+			let value = if flag == "--smoke" {
+				None
+			} else {
+				Some(args.next().ok_or_else(|| ArgsError::MissingValue(flag.clone()))?)
+			};
+			pairs.push((flag, value));
+		}
+		Ok(Self { command: command.to_string(), pairs })
 	}
-	let mut demo = PartitionDemo { transactions: 10_000, lanes: 2, seed: 42 };
-	while let Some(flag) = args.next() {
-		let value = args.next().ok_or_else(|| ArgsError::MissingValue(flag.clone()))?;
-		let number = value
-			.parse::<u64>()
+
+	fn take(&mut self, flag: &str) -> Option<Option<String>> {
+		let at = self.pairs.iter().position(|(f, _)| f == flag)?;
+		Some(self.pairs.remove(at).1)
+	}
+
+	fn number<T: std::str::FromStr + PartialOrd + Default>(
+		&mut self,
+		flag: &str,
+		default: T,
+		zero_allowed: bool,
+	) -> Result<T, ArgsError> {
+		let Some(value) = self.take(flag).flatten() else { return Ok(default) };
+		value
+			.parse::<T>()
 			.ok()
-			.filter(|n| *n > 0 || flag == "--seed")
-			.ok_or_else(|| ArgsError::NotAPositiveNumber { flag: flag.clone(), value })?;
-		match flag.as_str() {
-			"--transactions" => demo.transactions = number as usize,
-			"--lanes" => demo.lanes = number as usize,
-			"--seed" => demo.seed = number,
-			_ => return Err(ArgsError::UnknownFlag(flag)),
+			.filter(|n| zero_allowed || *n > T::default())
+			.ok_or(ArgsError::NotAPositiveNumber { flag: flag.to_string(), value })
+	}
+
+	fn float(&mut self, flag: &str, default: f64) -> Result<f64, ArgsError> {
+		let Some(value) = self.take(flag).flatten() else { return Ok(default) };
+		value.parse().map_err(|_| ArgsError::NotANumber { flag: flag.to_string(), value })
+	}
+
+	fn settings(&mut self) -> Result<Settings, ArgsError> {
+		let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+		let mut settings = Settings::new(self.number("--threads", cores, false)?);
+		settings.repetitions = self.number("--reps", settings.repetitions, false)?;
+		settings.warmup = self.number("--warmup", settings.warmup, true)?;
+		settings.seed = self.number("--seed", settings.seed, true)?;
+		Ok(settings)
+	}
+
+	/// Every flag was used.
+	fn finish(self) -> Result<(), ArgsError> {
+		match self.pairs.into_iter().next() {
+			Some((flag, _)) => Err(ArgsError::UnknownFlag { command: self.command, flag }),
+			None => Ok(()),
 		}
 	}
-	Ok(demo)
 }
 
-fn run(demo: &PartitionDemo) -> Result<(), ScheduleError> {
-	let PartitionDemo { transactions, lanes, seed } = *demo;
+fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, ArgsError> {
+	let command = args.next().ok_or(ArgsError::NoCommand)?;
+	let mut flags = Flags::new(&command, args)?;
+	let parsed = match command.as_str() {
+		"transfers" => Command::Scenario(
+			Scenario::Transfers {
+				accounts: flags.number("--accounts", 10_000, false)?,
+				txs: flags.number("--txs", 1_000, false)?,
+			},
+			flags.settings()?,
+		),
+		"zipf" => Command::Scenario(
+			Scenario::Zipf {
+				exponent: flags.float("--exponent", 1.0)?,
+				accounts: flags.number("--accounts", 10_000, false)?,
+				txs: flags.number("--txs", 1_000, false)?,
+			},
+			flags.settings()?,
+		),
+		"all-conflict" => Command::Scenario(
+			Scenario::AllConflict { txs: flags.number("--txs", 1_000, false)? },
+			flags.settings()?,
+		),
+		"deploy" => Command::Scenario(
+			Scenario::Deploy {
+				deploys: flags.number("--deploys", 10, false)?,
+				transfers: flags.number("--transfers", 1_000, true)?,
+			},
+			flags.settings()?,
+		),
+		"undeclared" => Command::Scenario(
+			Scenario::Undeclared { calls: flags.number("--calls", 400, false)? },
+			flags.settings()?,
+		),
+		"suite" => {
+			let config =
+				if flags.take("--smoke").is_some() { SuiteConfig::smoke() } else { SuiteConfig::full() };
+			let out = flags.take("--out").flatten().unwrap_or_else(|| "target/pex-bench".into());
+			Command::Suite { config, settings: flags.settings()?, out: PathBuf::from(out) }
+		},
+		"partition" => Command::Partition {
+			transactions: flags.number("--transactions", 10_000, false)?,
+			lanes: flags.number("--lanes", 2, false)?,
+			seed: flags.number("--seed", 42, true)?,
+		},
+		other => return Err(ArgsError::UnknownCommand(other.to_string())),
+	};
+	flags.finish()?;
+	Ok(parsed)
+}
+
+/// A progress bar on a terminal; nothing under `CI=true` or when stderr is not a terminal.
+fn progress_bar() -> ProgressBar {
+	let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+	if ci || !std::io::stderr().is_terminal() {
+		return ProgressBar::hidden();
+	}
+	let bar = ProgressBar::new(0);
+	if let Ok(style) =
+		ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} runs  {msg}")
+	{
+		bar.set_style(style.progress_chars("=> "));
+	}
+	bar
+}
+
+fn run_scenario(scenario: &Scenario, settings: &Settings) -> Result<(), BenchError> {
+	let progress = progress_bar();
+	progress.set_length(measure::runs(settings));
+	progress.set_message(format!("{scenario}: preparing"));
+	let chain = scenario.chain()?;
+	let candidates = scenario.extrinsics(&chain, settings.seed)?;
+	let result = measure::measure(scenario, &chain, &candidates, settings, &progress)?;
+	progress.finish_and_clear();
+	println!("{}", report::scenario_table(&result));
+	Ok(())
+}
+
+fn run_suite(config: &SuiteConfig, settings: &Settings, out: &PathBuf) -> Result<(), BenchError> {
+	let started = Instant::now();
+	let progress = progress_bar();
+	let results = suite::run(config, settings, &progress)?;
+	progress.finish_and_clear();
+	let goals = suite::goals(&results, settings);
+	report::write(out, &results, &goals, settings, &Machine::detect(), started.elapsed())?;
+	for goal in &goals {
+		let met = match goal.met {
+			Some(true) => "met",
+			Some(false) => "NOT MET",
+			None => "not measured",
+		};
+		println!("{met:>12}: {} ({})", goal.name, goal.measured);
+	}
+	println!("report: {}", out.join("report.md").display());
+	Ok(())
+}
+
+fn run_partition(transactions: usize, lanes: usize, seed: u64) -> Result<(), ScheduleError> {
 	println!("pex partition demo: {transactions} balance transfers (seed {seed}), {lanes} lanes");
 	println!(
 		"{:>10} {:>9} {:>9} {:>11} {:>13} {:>10}",
@@ -95,23 +264,82 @@ fn run(demo: &PartitionDemo) -> Result<(), ScheduleError> {
 	}
 	println!(
 		"max speed-up: transactions / busiest lane, the bound partitioning leaves for {lanes} \
-		 threads. Building and comparing real blocks arrives with the block builder ([P4], [P5])."
+		 threads. Real blocks against sc-block-builder: `pex-bench suite`."
 	);
 	Ok(())
 }
 
 fn main() -> ExitCode {
-	match parse(std::env::args().skip(1)) {
-		Ok(demo) => match run(&demo) {
-			Ok(()) => ExitCode::SUCCESS,
-			Err(error) => {
-				eprintln!("error: {error}");
-				ExitCode::FAILURE
-			},
-		},
+	let command = match parse(std::env::args().skip(1)) {
+		Ok(command) => command,
 		Err(error) => {
 			eprintln!("error: {error}\n{USAGE}");
-			ExitCode::from(2)
+			return ExitCode::from(2);
 		},
+	};
+	let outcome = match &command {
+		Command::Partition { transactions, lanes, seed } =>
+			run_partition(*transactions, *lanes, *seed).map_err(|e| e.to_string()),
+		Command::Scenario(scenario, settings) => pex_bench::ensure_wasm()
+			.and_then(|()| run_scenario(scenario, settings))
+			.map_err(|e| e.to_string()),
+		Command::Suite { config, settings, out } => pex_bench::ensure_wasm()
+			.and_then(|()| run_suite(config, settings, out))
+			.map_err(|e| e.to_string()),
+	};
+	match outcome {
+		Ok(()) => ExitCode::SUCCESS,
+		Err(error) => {
+			eprintln!("error: {error}");
+			ExitCode::FAILURE
+		},
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn args(line: &str) -> impl Iterator<Item = String> + '_ {
+		line.split_whitespace().map(str::to_string)
+	}
+
+	#[test]
+	fn every_scenario_parses_with_its_parameters() {
+		let Ok(Command::Scenario(scenario, settings)) =
+			parse(args("zipf --exponent 1.5 --txs 30 --threads 4 --reps 7 --warmup 0"))
+		else {
+			panic!("zipf parses")
+		};
+		assert_eq!(scenario, Scenario::Zipf { exponent: 1.5, accounts: 10_000, txs: 30 });
+		assert_eq!((settings.threads, settings.repetitions, settings.warmup), (vec![1, 2, 3, 4], 7, 0));
+		assert!(matches!(
+			parse(args("transfers --accounts 2 --txs 5")),
+			Ok(Command::Scenario(Scenario::Transfers { accounts: 2, txs: 5 }, _))
+		));
+		assert!(matches!(
+			parse(args("suite --smoke --out /tmp/x")),
+			Ok(Command::Suite { out, .. }) if out == PathBuf::from("/tmp/x")
+		));
+		assert!(matches!(parse(args("partition --lanes 4")), Ok(Command::Partition { lanes: 4, .. })));
+	}
+
+	#[test]
+	fn bad_command_lines_are_refused_with_the_reason() {
+		assert_eq!(parse(args("")), Err(ArgsError::NoCommand));
+		assert_eq!(parse(args("fly")), Err(ArgsError::UnknownCommand("fly".into())));
+		assert_eq!(
+			parse(args("all-conflict --accounts 3")),
+			Err(ArgsError::UnknownFlag { command: "all-conflict".into(), flag: "--accounts".into() })
+		);
+		assert_eq!(parse(args("transfers --txs")), Err(ArgsError::MissingValue("--txs".into())));
+		assert_eq!(
+			parse(args("transfers --txs 0")),
+			Err(ArgsError::NotAPositiveNumber { flag: "--txs".into(), value: "0".into() })
+		);
+		assert_eq!(
+			parse(args("zipf --exponent hot")),
+			Err(ArgsError::NotANumber { flag: "--exponent".into(), value: "hot".into() })
+		);
 	}
 }

@@ -1,0 +1,180 @@
+//! The stock contestants: sc-block-builder's sequential `BlockBuilder`, driven the way
+//! sc-basic-authorship drives it, and a stock node's import (`Core_execute_block`). Both make
+//! their runtime calls as a node's client does: `StateMachine` with the WASM executor over the
+//! parent state held as a trie over a node store.
+
+use crate::{chain::Chain, BenchError};
+use codec::Encode;
+use pex_block_builder::{BlockInputs, WasmRuntime};
+use pex_runtime::{apis::RuntimeApi, Block, Hash, UncheckedExtrinsic};
+use sc_block_builder::BlockBuilderBuilder;
+use sp_api::{
+	ApiError, ApiRef, CallApiAt, CallApiAtParams, ConstructRuntimeApi, ProvideRuntimeApi,
+};
+use sp_core::traits::CallContext;
+use sp_externalities::Extensions;
+use sp_runtime::{
+	traits::{BlakeTwo256, Block as _, Header as _},
+	StateVersion,
+};
+use sp_state_machine::{OverlayedChanges, StateMachine, TrieBackend, TrieBackendBuilder};
+use sp_trie::PrefixedMemoryDB;
+use std::sync::Arc;
+
+/// The parent state as a node holds it: a trie over a node store behind an `Arc`.
+pub type State = TrieBackend<Arc<dyn sp_state_machine::Storage<BlakeTwo256>>, BlakeTwo256>;
+
+/// A node store in memory.
+struct MemoryStore(PrefixedMemoryDB<BlakeTwo256>);
+
+impl sp_state_machine::Storage<BlakeTwo256> for MemoryStore {
+	fn get(
+		&self,
+		key: &Hash,
+		prefix: (&[u8], Option<u8>),
+	) -> Result<Option<sp_trie::DBValue>, sp_state_machine::DefaultError> {
+		Ok(sp_trie::HashDB::get(&self.0, key, prefix))
+	}
+}
+
+/// The client sc-block-builder needs, over the best state of a [`Chain`]: runtime calls as a
+/// node's client makes them. Every contestant of the harness builds on [`StockClient::state`].
+pub struct StockClient {
+	store: Arc<dyn sp_state_machine::Storage<BlakeTwo256>>,
+	root: Hash,
+	state: State,
+	runtime: Arc<WasmRuntime>,
+}
+
+/// A block sc-block-builder built.
+pub struct StockBlock {
+	/// The block.
+	pub block: Block,
+	/// Extrinsics other than inherents in it.
+	pub extrinsics: usize,
+	/// Candidates the runtime refused (sc-basic-authorship skips them, as here).
+	pub skipped: usize,
+}
+
+impl StockClient {
+	/// A client at `chain`'s best block, sharing the chain's compiled runtime.
+	pub fn new(chain: &Chain) -> Self {
+		let store: Arc<dyn sp_state_machine::Storage<BlakeTwo256>> =
+			Arc::new(MemoryStore(chain.state.backend_storage().clone()));
+		let root = *chain.state.root();
+		let state = TrieBackendBuilder::new(store.clone(), root).build();
+		Self { store, root, state, runtime: crate::chain::runtime() }
+	}
+
+	/// The parent state.
+	pub fn state(&self) -> &State {
+		&self.state
+	}
+
+	/// What sc-basic-authorship does with a block builder: inherents, then every candidate in
+	/// order, skipping the ones the runtime refuses; then the block with its state root.
+	pub fn build(
+		&self,
+		inputs: BlockInputs<Block>,
+		candidates: &[UncheckedExtrinsic],
+	) -> Result<StockBlock, BenchError> {
+		let stock = |error: sp_blockchain::Error| BenchError::Stock(error.to_string());
+		let mut builder = BlockBuilderBuilder::new(self)
+			.on_parent_block(inputs.parent_hash)
+			.with_parent_block_number(inputs.number - 1)
+			.with_inherent_digests(inputs.digest)
+			.build()
+			.map_err(stock)?;
+		for inherent in builder.create_inherents(inputs.inherent_data).map_err(stock)? {
+			builder.push(inherent).map_err(stock)?;
+		}
+		let (mut extrinsics, mut skipped) = (0, 0);
+		for candidate in candidates {
+			match builder.push(candidate.clone()) {
+				Ok(()) => extrinsics += 1,
+				Err(_) => skipped += 1,
+			}
+		}
+		let block = builder.build().map_err(stock)?.block;
+		Ok(StockBlock { block, extrinsics, skipped })
+	}
+
+	/// A stock node's import of `block`: `Core_execute_block` on the parent state (the runtime
+	/// checks the state root and the extrinsics root), then the storage changes. Returns the
+	/// state root reached, which is checked against the header's.
+	pub fn import(&self, block: &Block) -> Result<Hash, BenchError> {
+		let import = |message: String| BenchError::Import(message);
+		let code = self.runtime.code();
+		let mut overlay = OverlayedChanges::<BlakeTwo256>::default();
+		let mut extensions = Default::default();
+		StateMachine::new(
+			&self.state,
+			&mut overlay,
+			self.runtime.executor(),
+			"Core_execute_block",
+			&block.encode(),
+			&mut extensions,
+			&code,
+			CallContext::Onchain { import: true },
+		)
+		.execute()
+		.map_err(|error| import(error.to_string()))?;
+		let root = overlay
+			.drain_storage_changes(&self.state, StateVersion::V1)
+			.map_err(|error| import(error.to_string()))?
+			.transaction_storage_root;
+		if &root != block.header().state_root() {
+			return Err(import(format!(
+				"state root {root:?}, the header says {:?}",
+				block.header().state_root()
+			)));
+		}
+		Ok(root)
+	}
+}
+
+impl CallApiAt<Block> for StockClient {
+	type StateBackend = State;
+
+	fn call_api_at(&self, params: CallApiAtParams<Block>) -> Result<Vec<u8>, ApiError> {
+		let mut overlay = params.overlayed_changes.borrow_mut();
+		let mut extensions = params.extensions.borrow_mut();
+		let code = self.runtime.code();
+		let result = StateMachine::new(
+			&self.state,
+			&mut overlay,
+			self.runtime.executor(),
+			params.function,
+			&params.arguments,
+			&mut extensions,
+			&code,
+			params.call_context,
+		)
+		.execute();
+		result.map_err(|error| ApiError::Application(error.to_string().into()))
+	}
+
+	fn runtime_version_at(
+		&self,
+		_: Hash,
+		_: CallContext,
+	) -> Result<sp_version::RuntimeVersion, ApiError> {
+		Ok(pex_runtime::VERSION)
+	}
+
+	fn state_at(&self, _: Hash) -> Result<State, ApiError> {
+		Ok(TrieBackendBuilder::new(self.store.clone(), self.root).build())
+	}
+
+	fn initialize_extensions(&self, _: Hash, _: &mut Extensions) -> Result<(), ApiError> {
+		Ok(())
+	}
+}
+
+impl ProvideRuntimeApi<Block> for StockClient {
+	type Api = <RuntimeApi as ConstructRuntimeApi<Block, Self>>::RuntimeApi;
+
+	fn runtime_api(&self) -> ApiRef<'_, Self::Api> {
+		RuntimeApi::construct_runtime_api(self)
+	}
+}

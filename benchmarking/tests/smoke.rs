@@ -1,0 +1,112 @@
+//! A tiny configuration of every scenario through the harness: the contestants agree, the
+//! report, CSV and charts are written, the command line works. Correctness of the harness only;
+//! no timing is asserted.
+
+use pex_bench::{
+	measure::{Contestant, Settings},
+	report::{self, Machine},
+	scenario::Scenario,
+	suite::{self, Part, SuiteConfig},
+};
+use std::{process::Command, time::Duration};
+
+fn smoke_settings() -> Settings {
+	Settings { threads: vec![1, 2], repetitions: 2, warmup: 0, seed: 7 }
+}
+
+#[test]
+fn the_smoke_suite_measures_every_scenario_and_writes_the_report() {
+	let config = SuiteConfig::smoke();
+	let settings = smoke_settings();
+	let results =
+		suite::run(&config, &settings, &indicatif::ProgressBar::hidden()).expect("the suite runs");
+	assert_eq!(results.len(), config.scenarios().len());
+	for kind in ["transfers", "zipf", "all-conflict", "deploy", "undeclared"] {
+		assert!(results.iter().any(|r| r.result.scenario.kind() == kind), "{kind} ran");
+	}
+	for r in &results {
+		let result = &r.result;
+		// Everything offered fits the benchmark chain's blocks.
+		assert_eq!(result.extrinsics, result.candidates, "{}", result.scenario);
+		let contestants: Vec<Contestant> =
+			result.measurements.iter().map(|m| m.contestant).collect();
+		assert_eq!(contestants, settings.contestants());
+		for m in &result.measurements {
+			assert_eq!(m.samples.len(), 2, "{} {}", result.scenario, m.contestant);
+			assert!(m.min() <= m.median() && m.median() <= m.max());
+			let is_pex = matches!(m.contestant, Contestant::Pex(_));
+			assert_eq!(m.median_stats().is_some(), is_pex);
+			if let Some(stats) = m.median_stats() {
+				assert_eq!(stats.extrinsics, result.extrinsics);
+			}
+		}
+		assert!(result.speedup(Contestant::Pex(2)).is_some_and(|s| s > 0.0));
+	}
+	// The undeclared calls are caught: some groups ran again on 2 threads; on 1 thread none did
+	// (the sequential path).
+	let undeclared = results
+		.iter()
+		.find(|r| matches!(r.result.scenario, Scenario::Undeclared { .. }))
+		.expect("undeclared ran");
+	let reexecuted = |threads| {
+		undeclared.result.get(Contestant::Pex(threads)).and_then(|m| m.median_stats()).map(|s| s.reexecuted_groups)
+	};
+	assert!(reexecuted(2).is_some_and(|n| n > 0), "{:?}", reexecuted(2));
+	assert_eq!(reexecuted(1), Some(0));
+	// All-conflict is one group.
+	let all_conflict = results
+		.iter()
+		.find(|r| matches!(r.result.scenario, Scenario::AllConflict { .. }))
+		.and_then(|r| r.result.get(Contestant::Pex(2))?.median_stats().cloned())
+		.expect("all-conflict ran");
+	assert_eq!(all_conflict.groups, 1);
+
+	let goals = suite::goals(&results, &settings);
+	assert_eq!(goals.len(), 4);
+	// The smoke grid has no 10,000-account row: that goal is reported as not measured.
+	assert_eq!(goals[0].met, None);
+	assert!(goals[1..].iter().all(|g| g.met.is_some()), "{goals:?}");
+
+	let dir = std::env::temp_dir().join(format!("pex-bench-smoke-{}", std::process::id()));
+	report::write(&dir, &results, &goals, &settings, &Machine::detect(), Duration::from_secs(1))
+		.expect("the report is written");
+	let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect(name);
+	let markdown = read("report.md");
+	assert!(markdown.contains("## Goals") && markdown.contains("| pex/2 |"));
+	for (_, scenario) in config.scenarios() {
+		assert!(markdown.contains(&format!("`{scenario}`")), "{scenario} in the report");
+	}
+	let csv = read("results.csv");
+	assert_eq!(csv.lines().count(), 1 + results.len() * settings.contestants().len());
+	let speedup = read("speedup.svg");
+	assert_eq!(speedup.matches("<polyline").count(), settings.threads.len());
+	let sweep = results.iter().filter(|r| r.part == Part::Sweep).count();
+	let sizes = read("block-size.svg");
+	assert_eq!(sizes.matches("<polyline").count(), settings.contestants().len());
+	assert_eq!(sizes.matches("<circle").count(), sweep * settings.contestants().len());
+	std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+#[test]
+fn the_command_line_runs_a_scenario_and_refuses_bad_parameters() {
+	let bench = env!("CARGO_BIN_EXE_pex-bench");
+	let output = Command::new(bench)
+		.args(["all-conflict", "--txs", "8", "--threads", "2", "--reps", "1", "--warmup", "0"])
+		.env("CI", "true")
+		.output()
+		.expect("pex-bench runs");
+	let stdout = String::from_utf8_lossy(&output.stdout);
+	assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+	assert!(stdout.contains("`all-conflict --txs 8`: 8 candidates, 8 extrinsics"), "{stdout}");
+	for row in ["| stock |", "| pex/1 |", "| pex/2 |", "| import |"] {
+		assert!(stdout.contains(row), "{row} in {stdout}");
+	}
+
+	let refused = Command::new(bench)
+		.args(["transfers", "--accounts", "1"])
+		.output()
+		.expect("pex-bench runs");
+	assert_eq!(refused.status.code(), Some(1));
+	let stderr = String::from_utf8_lossy(&refused.stderr);
+	assert!(stderr.contains("a transfer needs two accounts"), "{stderr}");
+}
