@@ -18,7 +18,7 @@ NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 # (losing the pinned alloy versions pallet-revive needs). Point it at the workspace.
 export WASM_BUILD_WORKSPACE_HINT := $(CURDIR)
 
-.PHONY: run test deps fmt fmt-check clippy docs unit-tests dependency-check bench
+.PHONY: run test deps fmt fmt-check clippy docs unit-tests dependency-check bench bench-partition
 
 run: deps
 	cargo run --release -p pex-bench -- partition
@@ -77,5 +77,11 @@ dependency-check:
 	if [ -n "$$dups" ]; then echo "polkadot-sdk crates in two versions:"; echo "$$dups"; exit 1; fi; \
 	echo "dependency-check: one version of every polkadot-sdk crate"
 
-bench:
+# The pex-bench suite: stock sc-block-builder against pex on 1..N threads and a stock import, every
+# scenario; writes target/pex-bench/{report.md,results.csv,speedup.svg,block-size.svg}.
+bench: deps
+	cargo run --release -p pex-bench -- suite
+
+# The criterion benchmark of `pex_primitives::partition`.
+bench-partition:
 	cargo bench -p pex-bench --bench partition

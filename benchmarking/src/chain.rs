@@ -222,3 +222,16 @@ pub fn transfer_call(dest: AccountId, value: u128) -> RuntimeCall {
 		value,
 	})
 }
+
+/// Check `built` against the oracle: it imports on `chain`'s best state, reaching the state root
+/// in its header, which is the root of its storage changes.
+///
+/// # Panics
+///
+/// If any of that does not hold (a test helper).
+pub fn assert_imports(chain: &Chain, built: &BuiltBlock<Block>) {
+	use sp_runtime::traits::Header as _;
+	let root = chain.import(&built.block);
+	assert_eq!(built.block.header().state_root(), &root, "the header's root is the imported root");
+	assert_eq!(built.storage_changes.transaction_storage_root, root, "changes give that root");
+}

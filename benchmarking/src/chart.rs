@@ -75,7 +75,10 @@ impl LineChart {
 		);
 		// Axes.
 		let (x0, y0, x1, y1) = (LEFT, TOP + plot_h, LEFT + plot_w, TOP);
-		let _ = writeln!(svg, r#"<path d="M{x0} {y1} L{x0} {y0} L{x1} {y0}" stroke="black" fill="none"/>"#);
+		let _ = writeln!(
+			svg,
+			r#"<path d="M{x0} {y1} L{x0} {y0} L{x1} {y0}" stroke="black" fill="none"/>"#
+		);
 		// y ticks: 5 steps.
 		for i in 0..=5 {
 			let y = y_max * f64::from(i) / 5.0;
@@ -127,8 +130,11 @@ impl LineChart {
 		}
 		for (i, series) in self.series.iter().enumerate() {
 			let colour = COLOURS[i % COLOURS.len()];
-			let path: Vec<String> =
-				series.points.iter().map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y))).collect();
+			let path: Vec<String> = series
+				.points
+				.iter()
+				.map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
+				.collect();
 			let _ = writeln!(
 				svg,
 				r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2"/>"#,
@@ -206,7 +212,10 @@ mod tests {
 			reference: Some((1.8, "goal".into())),
 			series: vec![
 				Series { name: "pex/1".into(), points: vec![(2.0, 1.0), (10_000.0, 1.2)] },
-				Series { name: "pex/2".into(), points: vec![(2.0, 1.0), (100.0, 1.5), (10_000.0, 2.0)] },
+				Series {
+					name: "pex/2".into(),
+					points: vec![(2.0, 1.0), (100.0, 1.5), (10_000.0, 2.0)],
+				},
 			],
 		};
 		let svg = chart.to_svg();

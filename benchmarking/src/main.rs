@@ -22,10 +22,12 @@ use pex_bench::{
 	suite::{self, SuiteConfig},
 	workload, BenchError,
 };
+use pex_block_builder::{BuildOptions, ParallelBlockBuilder, TraceKind};
 use pex_primitives::{partition, schedule, ScheduleError};
 use std::{io::IsTerminal, path::PathBuf, process::ExitCode, time::Instant};
 
-const USAGE: &str = "usage: pex-bench <transfers|zipf|all-conflict|deploy|undeclared|suite|partition> [flags]
+const USAGE: &str =
+	"usage: pex-bench <transfers|zipf|all-conflict|deploy|undeclared|suite|partition> [flags]
   transfers    [--accounts A] [--txs T]
   zipf         [--exponent S] [--accounts A] [--txs T]
   all-conflict [--txs T]
@@ -33,13 +35,14 @@ const USAGE: &str = "usage: pex-bench <transfers|zipf|all-conflict|deploy|undecl
   undeclared   [--calls C]
   suite        [--smoke] [--out DIR]        (writes DIR/report.md, results.csv, *.svg)
   partition    [--transactions N] [--lanes L]
-  common: [--threads N] [--reps R] [--warmup W] [--seed S]";
+  common: [--threads N] [--reps R] [--warmup W] [--seed S]
+  scenarios also: [--trace FILE]  (a traced build's Chrome trace, and why chunks were rejected)";
 
 /// A parsed command line.
 #[derive(Debug, PartialEq)]
 enum Command {
-	/// One scenario, its table printed.
-	Scenario(Scenario, Settings),
+	/// One scenario, its table printed; with a path, a traced build's Chrome trace written there.
+	Scenario(Scenario, Settings, Option<PathBuf>),
 	/// The suite, its report written to `out`.
 	Suite { config: SuiteConfig, settings: Settings, out: PathBuf },
 	/// The partition demo.
@@ -116,7 +119,9 @@ impl Flags {
 
 	fn float(&mut self, flag: &str, default: f64) -> Result<f64, ArgsError> {
 		let Some(value) = self.take(flag).flatten() else { return Ok(default) };
-		value.parse().map_err(|_| ArgsError::NotANumber { flag: flag.to_string(), value })
+		value
+			.parse()
+			.map_err(|_| ArgsError::NotANumber { flag: flag.to_string(), value })
 	}
 
 	fn settings(&mut self) -> Result<Settings, ArgsError> {
@@ -140,6 +145,7 @@ impl Flags {
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, ArgsError> {
 	let command = args.next().ok_or(ArgsError::NoCommand)?;
 	let mut flags = Flags::new(&command, args)?;
+	let trace = flags.take("--trace").flatten().map(PathBuf::from);
 	let parsed = match command.as_str() {
 		"transfers" => Command::Scenario(
 			Scenario::Transfers {
@@ -147,6 +153,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, ArgsError> {
 				txs: flags.number("--txs", 1_000, false)?,
 			},
 			flags.settings()?,
+			trace.clone(),
 		),
 		"zipf" => Command::Scenario(
 			Scenario::Zipf {
@@ -155,10 +162,12 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, ArgsError> {
 				txs: flags.number("--txs", 1_000, false)?,
 			},
 			flags.settings()?,
+			trace.clone(),
 		),
 		"all-conflict" => Command::Scenario(
 			Scenario::AllConflict { txs: flags.number("--txs", 1_000, false)? },
 			flags.settings()?,
+			trace.clone(),
 		),
 		"deploy" => Command::Scenario(
 			Scenario::Deploy {
@@ -166,17 +175,26 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, ArgsError> {
 				transfers: flags.number("--transfers", 1_000, true)?,
 			},
 			flags.settings()?,
+			trace.clone(),
 		),
 		"undeclared" => Command::Scenario(
-			Scenario::Undeclared { calls: flags.number("--calls", 400, false)? },
+			Scenario::Undeclared { calls: flags.number("--calls", 200, false)? },
 			flags.settings()?,
+			trace.clone(),
 		),
+		"suite" if trace.is_some() =>
+			return Err(ArgsError::UnknownFlag { command: command.clone(), flag: "--trace".into() }),
 		"suite" => {
-			let config =
-				if flags.take("--smoke").is_some() { SuiteConfig::smoke() } else { SuiteConfig::full() };
+			let config = if flags.take("--smoke").is_some() {
+				SuiteConfig::smoke()
+			} else {
+				SuiteConfig::full()
+			};
 			let out = flags.take("--out").flatten().unwrap_or_else(|| "target/pex-bench".into());
 			Command::Suite { config, settings: flags.settings()?, out: PathBuf::from(out) }
 		},
+		"partition" if trace.is_some() =>
+			return Err(ArgsError::UnknownFlag { command: command.clone(), flag: "--trace".into() }),
 		"partition" => Command::Partition {
 			transactions: flags.number("--transactions", 10_000, false)?,
 			lanes: flags.number("--lanes", 2, false)?,
@@ -203,7 +221,11 @@ fn progress_bar() -> ProgressBar {
 	bar
 }
 
-fn run_scenario(scenario: &Scenario, settings: &Settings) -> Result<(), BenchError> {
+fn run_scenario(
+	scenario: &Scenario,
+	settings: &Settings,
+	trace: Option<&PathBuf>,
+) -> Result<(), BenchError> {
 	let progress = progress_bar();
 	progress.set_length(measure::runs(settings));
 	progress.set_message(format!("{scenario}: preparing"));
@@ -212,6 +234,37 @@ fn run_scenario(scenario: &Scenario, settings: &Settings) -> Result<(), BenchErr
 	let result = measure::measure(scenario, &chain, &candidates, settings, &progress)?;
 	progress.finish_and_clear();
 	println!("{}", report::scenario_table(&result));
+	if let Some(path) = trace {
+		write_trace(&chain, candidates, settings, path)?;
+	}
+	Ok(())
+}
+
+/// Build once more with tracing on, on the most threads, write the Chrome trace to `path` and
+/// print why chunks were rejected.
+fn write_trace(
+	chain: &pex_bench::chain::Chain,
+	candidates: Vec<pex_runtime::UncheckedExtrinsic>,
+	settings: &Settings,
+	path: &PathBuf,
+) -> Result<(), BenchError> {
+	let threads = settings.threads.iter().copied().max().unwrap_or(1);
+	let options = BuildOptions { threads, deadline: None, trace: true };
+	let builder = ParallelBlockBuilder::with_runtime(pex_bench::chain::runtime(), options)?;
+	let built = builder.build(&chain.state, chain.next_block(), candidates)?;
+	let trace = built.trace.unwrap_or_default();
+	std::fs::write(path, trace.to_chrome_json())
+		.map_err(|source| BenchError::Io { path: path.clone(), source })?;
+	println!("trace of pex/{threads}: {}", path.display());
+	for event in trace
+		.events
+		.iter()
+		.filter(|e| e.kind == TraceKind::Commit && e.detail != "kept")
+	{
+		if event.detail != "re-executed" {
+			println!("  group {}: {}", event.group, event.detail);
+		}
+	}
 	Ok(())
 }
 
@@ -280,8 +333,8 @@ fn main() -> ExitCode {
 	let outcome = match &command {
 		Command::Partition { transactions, lanes, seed } =>
 			run_partition(*transactions, *lanes, *seed).map_err(|e| e.to_string()),
-		Command::Scenario(scenario, settings) => pex_bench::ensure_wasm()
-			.and_then(|()| run_scenario(scenario, settings))
+		Command::Scenario(scenario, settings, trace) => pex_bench::ensure_wasm()
+			.and_then(|()| run_scenario(scenario, settings, trace.as_ref()))
 			.map_err(|e| e.to_string()),
 		Command::Suite { config, settings, out } => pex_bench::ensure_wasm()
 			.and_then(|()| run_suite(config, settings, out))
@@ -306,22 +359,28 @@ mod tests {
 
 	#[test]
 	fn every_scenario_parses_with_its_parameters() {
-		let Ok(Command::Scenario(scenario, settings)) =
+		let Ok(Command::Scenario(scenario, settings, None)) =
 			parse(args("zipf --exponent 1.5 --txs 30 --threads 4 --reps 7 --warmup 0"))
 		else {
 			panic!("zipf parses")
 		};
 		assert_eq!(scenario, Scenario::Zipf { exponent: 1.5, accounts: 10_000, txs: 30 });
-		assert_eq!((settings.threads, settings.repetitions, settings.warmup), (vec![1, 2, 3, 4], 7, 0));
+		assert_eq!(
+			(settings.threads, settings.repetitions, settings.warmup),
+			(vec![1, 2, 3, 4], 7, 0)
+		);
 		assert!(matches!(
 			parse(args("transfers --accounts 2 --txs 5")),
-			Ok(Command::Scenario(Scenario::Transfers { accounts: 2, txs: 5 }, _))
+			Ok(Command::Scenario(Scenario::Transfers { accounts: 2, txs: 5 }, _, None))
 		));
 		assert!(matches!(
 			parse(args("suite --smoke --out /tmp/x")),
 			Ok(Command::Suite { out, .. }) if out == PathBuf::from("/tmp/x")
 		));
-		assert!(matches!(parse(args("partition --lanes 4")), Ok(Command::Partition { lanes: 4, .. })));
+		assert!(matches!(
+			parse(args("partition --lanes 4")),
+			Ok(Command::Partition { lanes: 4, .. })
+		));
 	}
 
 	#[test]
@@ -330,7 +389,10 @@ mod tests {
 		assert_eq!(parse(args("fly")), Err(ArgsError::UnknownCommand("fly".into())));
 		assert_eq!(
 			parse(args("all-conflict --accounts 3")),
-			Err(ArgsError::UnknownFlag { command: "all-conflict".into(), flag: "--accounts".into() })
+			Err(ArgsError::UnknownFlag {
+				command: "all-conflict".into(),
+				flag: "--accounts".into()
+			})
 		);
 		assert_eq!(parse(args("transfers --txs")), Err(ArgsError::MissingValue("--txs".into())));
 		assert_eq!(

@@ -231,8 +231,9 @@ impl Arena<'_> {
 				(Some(built.block), Some(built.stats))
 			},
 			Contestant::Import => {
-				let block = self.pex_block.as_ref().ok_or_else(|| {
-					BenchError::Mismatch { scenario: self.scenario.to_string(), what: "import before pex built".into() }
+				let block = self.pex_block.as_ref().ok_or_else(|| BenchError::Mismatch {
+					scenario: self.scenario.to_string(),
+					what: "import before pex built".into(),
 				})?;
 				self.client.import(block)?;
 				(None, None)
@@ -245,10 +246,8 @@ impl Arena<'_> {
 	/// The untimed first round: every contestant once, and the harness's own correctness
 	/// checks. Returns pex's block and its extrinsic count.
 	fn check(&mut self, contestants: &[Contestant]) -> Result<(Block, usize), BenchError> {
-		let mismatch = |what: String| BenchError::Mismatch {
-			scenario: self.scenario.to_string(),
-			what,
-		};
+		let mismatch =
+			|what: String| BenchError::Mismatch { scenario: self.scenario.to_string(), what };
 		let stock = self.client.build(self.chain.next_block(), self.candidates)?;
 		let mut pex: Option<(Contestant, Block, usize)> = None;
 		for &contestant in contestants.iter().filter(|c| matches!(c, Contestant::Pex(_))) {
@@ -305,16 +304,24 @@ pub fn measure(
 			Ok((threads, ParallelBlockBuilder::with_runtime(crate::chain::runtime(), options)?))
 		})
 		.collect::<Result<Vec<_>, BenchError>>()?;
-	let mut arena =
-		Arena { scenario, chain, client: StockClient::new(chain), candidates, builders, pex_block: None };
+	let mut arena = Arena {
+		scenario,
+		chain,
+		client: StockClient::new(chain),
+		candidates,
+		builders,
+		pex_block: None,
+	};
 	progress.set_message(format!("{scenario}: checking"));
 	let (block, extrinsics) = arena.check(&contestants)?;
 	let block_bytes = block.encoded_size();
 	arena.pex_block = Some(block);
 	progress.inc(contestants.len() as u64);
 
-	let mut measurements: Vec<Measurement> =
-		contestants.iter().map(|&c| Measurement { contestant: c, samples: Vec::new() }).collect();
+	let mut measurements: Vec<Measurement> = contestants
+		.iter()
+		.map(|&c| Measurement { contestant: c, samples: Vec::new() })
+		.collect();
 	let rounds = settings.warmup + settings.repetitions;
 	for round in 0..rounds {
 		let timed = round >= settings.warmup;

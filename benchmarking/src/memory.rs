@@ -18,7 +18,13 @@ pub fn peak() -> Option<u64> {
 /// `VmHWM` of a `/proc/<pid>/status` text, in bytes.
 fn parse_high_water_mark(status: &str) -> Option<u64> {
 	let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-	let kib: u64 = line.trim_start_matches("VmHWM:").trim().strip_suffix("kB")?.trim().parse().ok()?;
+	let kib: u64 = line
+		.trim_start_matches("VmHWM:")
+		.trim()
+		.strip_suffix("kB")?
+		.trim()
+		.parse()
+		.ok()?;
 	Some(kib * 1024)
 }
 

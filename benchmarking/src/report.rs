@@ -277,7 +277,11 @@ pub fn markdown(
 			out.push_str("| extrinsics | ");
 			let contestants = settings.contestants();
 			out.push_str(
-				&contestants.iter().map(|c| format!("{c} µs/extrinsic")).collect::<Vec<_>>().join(" | "),
+				&contestants
+					.iter()
+					.map(|c| format!("{c} µs/extrinsic"))
+					.collect::<Vec<_>>()
+					.join(" | "),
 			);
 			out.push_str(" |\n| ---: |");
 			out.push_str(&" ---: |".repeat(contestants.len()));
@@ -285,7 +289,9 @@ pub fn markdown(
 			for r in results.iter().filter(|r| r.part == Part::Sweep) {
 				let costs: Vec<String> = contestants
 					.iter()
-					.map(|&c| r.result.cost_per_extrinsic(c).map_or("-".into(), |v| format!("{v:.1}")))
+					.map(|&c| {
+						r.result.cost_per_extrinsic(c).map_or("-".into(), |v| format!("{v:.1}"))
+					})
 					.collect();
 				let _ = writeln!(out, "| {} | {} |", r.result.extrinsics, costs.join(" | "));
 			}

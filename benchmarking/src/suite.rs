@@ -33,8 +33,8 @@ pub struct SuiteConfig {
 
 impl SuiteConfig {
 	/// The full suite: the grid at 1,000 transfers, Zipf(1.0) and all-conflict at 1,000, 10
-	/// suite deployments among 1,000 transfers, 400 undeclared calls, and blocks of 1k, 5k, 10k
-	/// and 20k transfers.
+	/// suite deployments among 1,000 transfers, 200 undeclared extrinsics, and blocks of 1k, 5k,
+	/// 10k and 20k transfers.
 	pub fn full() -> Self {
 		Self {
 			grid_accounts: vec![2, 10, 100, 1_000, 10_000],
@@ -42,7 +42,7 @@ impl SuiteConfig {
 			zipf: Scenario::Zipf { exponent: 1.0, accounts: 10_000, txs: 1_000 },
 			all_conflict: Scenario::AllConflict { txs: 1_000 },
 			deploy: Scenario::Deploy { deploys: 10, transfers: 1_000 },
-			undeclared: Scenario::Undeclared { calls: 400 },
+			undeclared: Scenario::Undeclared { calls: 200 },
 			sweep_txs: vec![1_000, 5_000, 10_000, 20_000],
 			sweep_accounts: 80_000,
 		}
@@ -73,9 +73,11 @@ impl SuiteConfig {
 		for scenario in [&self.zipf, &self.all_conflict, &self.deploy, &self.undeclared] {
 			all.push((Part::Scenario, scenario.clone()));
 		}
-		all.extend(self.sweep_txs.iter().map(|&txs| {
-			(Part::Sweep, Scenario::Transfers { accounts: self.sweep_accounts, txs })
-		}));
+		all.extend(
+			self.sweep_txs.iter().map(|&txs| {
+				(Part::Sweep, Scenario::Transfers { accounts: self.sweep_accounts, txs })
+			}),
+		);
 		all
 	}
 }
@@ -184,9 +186,9 @@ pub fn goals(results: &[SuiteResult], settings: &Settings) -> Vec<Goal> {
 		.filter(|r| r.part == Part::Sweep)
 		.filter_map(|r| Some((r.result.extrinsics, r.result.cost_per_extrinsic(pex)?)))
 		.collect();
-	let (low, high) = costs.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &(_, c)| {
-		(lo.min(c), hi.max(c))
-	});
+	let (low, high) = costs
+		.iter()
+		.fold((f64::INFINITY, 0.0f64), |(lo, hi), &(_, c)| (lo.min(c), hi.max(c)));
 	let spread = (costs.len() >= 2).then(|| high / low - 1.0);
 	goals.push(Goal {
 		name: format!("cost per extrinsic of {pex} flat (within 20 %) over the block-size sweep"),

@@ -49,7 +49,11 @@ fn the_smoke_suite_measures_every_scenario_and_writes_the_report() {
 		.find(|r| matches!(r.result.scenario, Scenario::Undeclared { .. }))
 		.expect("undeclared ran");
 	let reexecuted = |threads| {
-		undeclared.result.get(Contestant::Pex(threads)).and_then(|m| m.median_stats()).map(|s| s.reexecuted_groups)
+		undeclared
+			.result
+			.get(Contestant::Pex(threads))
+			.and_then(|m| m.median_stats())
+			.map(|s| s.reexecuted_groups)
 	};
 	assert!(reexecuted(2).is_some_and(|n| n > 0), "{:?}", reexecuted(2));
 	assert_eq!(reexecuted(1), Some(0));

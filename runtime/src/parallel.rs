@@ -35,7 +35,9 @@ fn everything() -> AccessSet {
 /// What `xt` may read and write when applied.
 ///
 /// Signed transfers: the sender's and the destination's accounts. Batch deployments: what
-/// `pallet_batch_deploy::Pallet::access_set` computes. Calls into a revive contract: the signer
+/// `pallet_batch_deploy::Pallet::access_set` computes, and pallet-revive's account, which every
+/// deployment pays its storage deposit to (so batches conflict with one another and form one
+/// group, next to everything else). Calls into a revive contract: the signer
 /// and the callee (the contract may touch more; the builder's validation catches it). Anything
 /// else, inherents and sudo included: all of storage.
 pub fn access_set(xt: &UncheckedExtrinsic) -> AccessSet {
@@ -56,7 +58,9 @@ pub fn access_set(xt: &UncheckedExtrinsic) -> AccessSet {
 			Some(dest) => signer_set.write(account_key(&dest)),
 			None => signer_set,
 		},
-		RuntimeCall::BatchDeploy(call) => BatchDeploy::access_set(&signer, call),
+		// pallet-revive holds every deployment's storage deposit in its own account.
+		RuntimeCall::BatchDeploy(call) => BatchDeploy::access_set(&signer, call)
+			.write(account_key(&pallet_revive::Pallet::<Runtime>::account_id())),
 		RuntimeCall::Revive(pallet_revive::Call::call { dest, .. }) => {
 			let callee = ReviveDeployer::address_storage_keys(dest);
 			callee

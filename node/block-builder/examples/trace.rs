@@ -4,10 +4,7 @@
 //!
 //! Open the file in `chrome://tracing` or <https://ui.perfetto.dev>.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
-use common::{runtime, Chain};
+use pex_bench::chain::{assert_imports, runtime, Chain};
 use pex_block_builder::{BuildOptions, ParallelBlockBuilder};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -30,7 +27,7 @@ fn main() {
 	let options = BuildOptions { threads: 2, trace: true, ..Default::default() };
 	let builder = ParallelBlockBuilder::with_runtime(runtime(), options).expect("a builder");
 	let built = builder.build(&chain.state, chain.next_block(), candidates).expect("builds");
-	common::assert_imports(&chain, &built);
+	assert_imports(&chain, &built);
 	let trace = built.trace.expect("tracing was on");
 	std::fs::write(&path, trace.to_chrome_json()).expect("the trace is written");
 	println!("{:?}", built.stats);

@@ -438,15 +438,20 @@ impl ParallelBlockBuilder {
 			let run = runs.as_mut().and_then(Iterator::next);
 			let members = |group: usize| groups[group].iter().map(|&i| &admitted[i]);
 			if !past_deadline() {
-				if let Some(outcomes) =
-					run.and_then(|run| commit.try_keep(run, chunk.start, &tracer))
-				{
-					stats.parallel_extrinsics +=
-						outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count();
-					tracer.record(TraceKind::Commit, chunk.start, None, || "kept".into());
-					let members = chunk.clone().flat_map(members);
-					members.zip(outcomes).for_each(|(member, outcome)| report(member, outcome));
-					continue
+				match run.map(|run| commit.try_keep(run, chunk.start, &tracer)) {
+					Some(Ok(outcomes)) => {
+						stats.parallel_extrinsics +=
+							outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count();
+						tracer.record(TraceKind::Commit, chunk.start, None, || "kept".into());
+						let members = chunk.clone().flat_map(members);
+						members.zip(outcomes).for_each(|(member, outcome)| report(member, outcome));
+						continue
+					},
+					Some(Err(rejection)) =>
+						tracer.record(TraceKind::Commit, chunk.start, None, || {
+							format!("rejected: {rejection}")
+						}),
+					None => {},
 				}
 			}
 			// Sequentially, a chunk runs as one; a rejected parallel chunk runs again group by
@@ -755,6 +760,42 @@ impl Entry {
 	}
 }
 
+/// Why a chunk's parallel result was not kept (its groups run again on the merged state).
+#[derive(Debug)]
+enum Rejection {
+	/// Its runtime call trapped: there is no result.
+	NoResult,
+	/// An earlier re-executed group changed a key the base wrote, which no parallel run can
+	/// have seen.
+	Poisoned,
+	/// It did not start at its planned extrinsic index (an earlier extrinsic was left out).
+	Moved,
+	/// It read a key an earlier group changed.
+	Read(StateKey),
+	/// It changed a key the base or an earlier group changed.
+	Wrote(StateKey),
+	/// Its value of a hot key does not merge by the key's rule.
+	HotKey(Vec<u8>),
+}
+
+impl std::fmt::Display for Rejection {
+	fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+		let key = |(trie, key): &StateKey| match trie {
+			None => hex(key),
+			Some(trie) => format!("{} in child trie {}", hex(key), hex(trie)),
+		};
+		match self {
+			Rejection::NoResult => write!(f, "the runtime call trapped"),
+			Rejection::Poisoned => write!(f, "the block runs sequentially from here"),
+			Rejection::Moved => write!(f, "an earlier extrinsic was left out"),
+			Rejection::Read(k) => write!(f, "read {}, which an earlier group changed", key(k)),
+			Rejection::Wrote(k) =>
+				write!(f, "changed {}, which the base or an earlier group changed", key(k)),
+			Rejection::HotKey(k) => write!(f, "hot key {} does not merge", hex(k)),
+		}
+	}
+}
+
 /// Every key in `overlay`, main trie and child tries, with its final value.
 fn entries<H: sp_core::Hasher>(overlay: &mut OverlayedChanges<H>) -> Vec<Entry> {
 	let mut entries: Vec<Entry> = overlay
@@ -831,17 +872,24 @@ where
 		}
 	}
 
-	/// Keep `run` if it is valid: merge it and return its outcomes. `None`: it must run again.
+	/// Keep `run` if it is valid: merge it and return its outcomes. Otherwise it must run
+	/// again, for the reason returned.
 	fn try_keep(
 		&mut self,
 		mut run: ChunkRun<H>,
 		position: usize,
 		tracer: &Tracer,
-	) -> Option<Vec<Outcome>> {
-		let outcomes = run.outcomes.take()?;
+	) -> Result<Vec<Outcome>, Rejection> {
+		let outcomes = run.outcomes.take().ok_or(Rejection::NoResult)?;
 		let applied = outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count() as u32;
-		if self.poisoned || run.start != self.next_index || run.reads.meets(&self.written) {
-			return None
+		if self.poisoned {
+			return Err(Rejection::Poisoned)
+		}
+		if run.start != self.next_index {
+			return Err(Rejection::Moved)
+		}
+		if let Some(key) = run.reads.first_met(&self.written) {
+			return Err(Rejection::Read(key.clone()))
 		}
 		let mut changes = Vec::new();
 		let mut hot = Vec::new();
@@ -851,7 +899,8 @@ where
 					let (_, base) = self.base_value(None, &entry.key);
 					// The group's own value must merge (e.g. `Append` only appended); the sum
 					// over all groups is taken once, when the merged state is next needed.
-					merge(rule, base.as_deref(), &[entry.value.as_deref()]).ok()?;
+					merge(rule, base.as_deref(), &[entry.value.as_deref()])
+						.map_err(|_| Rejection::HotKey(entry.key.clone()))?;
 					hot.push((entry.key, rule, entry.value));
 					continue
 				}
@@ -864,7 +913,7 @@ where
 				continue
 			}
 			if in_base || self.written.contains(&entry.state_key()) {
-				return None
+				return Err(Rejection::Wrote(entry.state_key()))
 			}
 			if changed {
 				changes.push(entry);
@@ -882,7 +931,7 @@ where
 			self.pending.entry(key).or_insert_with(|| (rule, Vec::new())).1.push(value);
 		}
 		self.next_index += applied;
-		Some(outcomes)
+		Ok(outcomes)
 	}
 
 	/// Merge the kept groups' pending hot-key values into the merged state: per key, once,
@@ -976,8 +1025,14 @@ where
 			if now == base {
 				continue
 			}
-			if in_base {
+			if in_base && !self.poisoned {
 				self.poisoned = true;
+				tracer.record(TraceKind::Commit, position, None, || {
+					format!(
+						"changed {}, a key of the base: the rest of the block runs sequentially",
+						hex(&key)
+					)
+				});
 			}
 			tracer.record(TraceKind::Write, position, None, || hex(&key));
 			self.written.insert((trie, key));

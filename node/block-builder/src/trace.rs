@@ -47,8 +47,9 @@ pub struct TraceEvent {
 	pub at: Duration,
 	/// How long it lasted (`Apply`), zero for instants.
 	pub duration: Duration,
-	/// Details: the key in hex (`Read`, `Write`), the extrinsic index (`Apply`), `kept` or
-	/// `re-executed` (`Commit`).
+	/// Details: the key in hex (`Read`, `Write`), the extrinsic index (`Apply`); for `Commit`:
+	/// `kept`, `rejected: <why>` (the key that conflicted), `re-executed`, or a key of the base a
+	/// re-executed group changed (the rest of the block then runs sequentially).
 	pub detail: String,
 }
 

@@ -29,7 +29,7 @@ pub(crate) struct KeyRange {
 
 impl KeyRange {
 	/// Whether any of `keys` falls in this range.
-	pub(crate) fn meets(&self, keys: &BTreeSet<StateKey>) -> bool {
+	pub(crate) fn first_met<'k>(&self, keys: &'k BTreeSet<StateKey>) -> Option<&'k StateKey> {
 		let lower = (self.trie.clone(), self.start.clone());
 		let upper = match &self.end {
 			Some(end) => Bound::Included((self.trie.clone(), end.clone())),
@@ -37,7 +37,7 @@ impl KeyRange {
 		};
 		keys.range((Bound::Included(lower), upper))
 			.take_while(|(trie, _)| *trie == self.trie)
-			.any(|(_, key)| key.starts_with(&self.prefix))
+			.find(|(_, key)| key.starts_with(&self.prefix))
 	}
 }
 
@@ -49,10 +49,12 @@ pub(crate) struct Reads {
 }
 
 impl Reads {
-	/// Whether any read saw a key in `written`.
-	pub(crate) fn meets(&self, written: &BTreeSet<StateKey>) -> bool {
-		self.keys.iter().any(|key| written.contains(key)) ||
-			self.ranges.iter().any(|range| range.meets(written))
+	/// A key in `written` that a read saw (or a range it iterated over), if any.
+	pub(crate) fn first_met<'w>(&self, written: &'w BTreeSet<StateKey>) -> Option<&'w StateKey> {
+		self.keys
+			.iter()
+			.find_map(|key| written.get(key))
+			.or_else(|| self.ranges.iter().find_map(|range| range.first_met(written)))
 	}
 }
 
@@ -266,14 +268,14 @@ mod tests {
 	fn a_range_meets_only_keys_inside_it_with_its_prefix() {
 		let range =
 			KeyRange { trie: None, prefix: b"ab".to_vec(), start: b"abc".to_vec(), end: None };
-		assert!(range.meets(&keys(&[b"abd"])));
-		assert!(range.meets(&keys(&[b"abc"])));
-		assert!(!range.meets(&keys(&[b"abb"])));
-		assert!(!range.meets(&keys(&[b"ac"])));
+		assert!(range.first_met(&keys(&[b"abd"])).is_some());
+		assert!(range.first_met(&keys(&[b"abc"])).is_some());
+		assert!(range.first_met(&keys(&[b"abb"])).is_none());
+		assert!(range.first_met(&keys(&[b"ac"])).is_none());
 		let bounded = KeyRange { end: Some(b"abe".to_vec()), ..range.clone() };
-		assert!(bounded.meets(&keys(&[b"abe"])));
-		assert!(!bounded.meets(&keys(&[b"abf"])));
+		assert!(bounded.first_met(&keys(&[b"abe"])).is_some());
+		assert!(bounded.first_met(&keys(&[b"abf"])).is_none());
 		let child = (Some(b"child".to_vec()), b"abd".to_vec());
-		assert!(!range.meets(&[child].into_iter().collect()));
+		assert!(range.first_met(&[child].into_iter().collect()).is_none());
 	}
 }

@@ -2,74 +2,13 @@
 //! and revive calls that touch more than their access sets declare (a contract calling another
 //! contract, a contract paying an account), which validation must catch.
 
-mod common;
-
-use common::*;
-use pallet_batch_deploy::{placeholder::placeholder, ContractSpecOf, DependencyRef, DeployMode};
-use pallet_revive::{AddressMapper, H160};
+use pallet_revive::H160;
+use pex_bench::{
+	chain::*,
+	contracts::{self, call, deploy, Contract},
+};
 use pex_block_builder::LeftOutReason;
-use pex_runtime::{Runtime, RuntimeCall, UncheckedExtrinsic, UNIT};
-use sp_runtime::{BoundedVec, Weight};
-
-/// The creation bytecode of a fixture contract (`runtime/fixtures/solidity`).
-fn bytecode(name: &str) -> Vec<u8> {
-	let path = format!("{}/../../runtime/fixtures/solidity/{name}.bin", env!("CARGO_MANIFEST_DIR"));
-	let hex = std::fs::read_to_string(&path).expect("the fixture exists; see its README");
-	let hex = hex.trim();
-	(0..hex.len())
-		.step_by(2)
-		.map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
-		.collect()
-}
-
-/// The H160 of account `n`.
-fn address(chain: &Chain, n: usize) -> H160 {
-	pallet_revive::AccountId32Mapper::<Runtime>::to_address(&chain.account(n))
-}
-
-/// The weight limit of one contract call or deployment.
-fn weight_limit() -> Weight {
-	Weight::from_parts(50_000_000_000, 1024 * 1024)
-}
-
-/// Deploy `name` from account `signer` (CREATE2); returns the extrinsic and the address.
-fn deploy(chain: &Chain, signer: usize, name: &str) -> (UncheckedExtrinsic, H160) {
-	let salt = 1;
-	let code = bytecode(name);
-	let deployer = pallet_revive::AccountId32Mapper::<Runtime>::to_address(&chain.account(signer));
-	let address = pallet_revive::create2(&deployer, &code, &[], &[salt; 32]);
-	let call = RuntimeCall::Revive(pallet_revive::Call::instantiate_with_code {
-		value: 0,
-		weight_limit: weight_limit(),
-		storage_deposit_limit: 1_000 * UNIT,
-		code,
-		data: Vec::new(),
-		salt: Some([salt; 32]),
-	});
-	(chain.signed(signer, 0, call), address)
-}
-
-/// A call of `function` with one address argument on `contract`, paying `value`.
-fn call(
-	chain: &Chain,
-	signer: usize,
-	contract: H160,
-	function: &str,
-	argument: H160,
-	value: u128,
-) -> UncheckedExtrinsic {
-	let mut data = sp_io::hashing::keccak_256(function.as_bytes())[..4].to_vec();
-	data.extend([0u8; 12]);
-	data.extend(argument.as_bytes());
-	let call = RuntimeCall::Revive(pallet_revive::Call::call {
-		dest: contract,
-		value,
-		weight_limit: weight_limit(),
-		storage_deposit_limit: 1_000 * UNIT,
-		data,
-	});
-	chain.signed(signer, 0, call)
-}
+use pex_runtime::{UncheckedExtrinsic, UNIT};
 
 /// Build on 1, 2 and 4 threads; each block imports and all are the same (and, if `complete`,
 /// has every candidate). Returns the 2-thread build.
@@ -95,25 +34,7 @@ fn build_everywhere(
 #[test]
 fn a_batch_deployment_next_to_transfers_imports() {
 	let chain = Chain::new(12);
-	let spec = |name: &str, dependencies: Vec<u32>, input: Vec<u8>| ContractSpecOf::<Runtime> {
-		name: BoundedVec::truncate_from(name.as_bytes().to_vec()),
-		code: BoundedVec::truncate_from(bytecode(name)),
-		constructor_input: BoundedVec::truncate_from(input),
-		dependencies: BoundedVec::truncate_from(
-			dependencies.into_iter().map(DependencyRef::Index).collect(),
-		),
-		value: 0,
-		salt: [7; 32],
-	};
-	let suite = vec![
-		spec("Router", vec![2, 1], [placeholder(2), placeholder(1)].concat()),
-		spec("Factory", vec![2], placeholder(2).to_vec()),
-		spec("Token", vec![], vec![]),
-	];
-	let batch = RuntimeCall::BatchDeploy(pallet_batch_deploy::Call::batch_deploy {
-		contracts: BoundedVec::truncate_from(suite),
-		mode: DeployMode::AllOrNothing,
-	});
+	let batch = contracts::suite_batch();
 	let mut candidates = vec![chain.transfer(1, 0, 2, UNIT), chain.signed(0, 0, batch)];
 	candidates.extend((3..11).step_by(2).map(|i| chain.transfer(i, 0, i + 1, UNIT)));
 	let built = build_everywhere(&chain, candidates, true);
@@ -125,19 +46,19 @@ fn a_batch_deployment_next_to_transfers_imports() {
 fn calls_that_touch_undeclared_state_are_caught_and_rerun() {
 	// Accounts 12 to 17 deploy (pallet-revive bumps a deployer's nonce twice), 1 to 10 call.
 	let mut chain = Chain::new(18);
-	let (counter_xt, counter) = deploy(&chain, 12, "Counter");
-	let (relay_1_xt, relay_1) = deploy(&chain, 13, "Relay");
-	let (relay_2_xt, relay_2) = deploy(&chain, 14, "Relay");
-	let (payer_1_xt, payer_1) = deploy(&chain, 15, "Payer");
-	let (payer_2_xt, payer_2) = deploy(&chain, 16, "Payer");
-	let (mirror_xt, mirror) = deploy(&chain, 17, "Mirror");
+	let (counter_xt, counter) = deploy(&chain, 12, Contract::Counter);
+	let (relay_1_xt, relay_1) = deploy(&chain, 13, Contract::Relay);
+	let (relay_2_xt, relay_2) = deploy(&chain, 14, Contract::Relay);
+	let (payer_1_xt, payer_1) = deploy(&chain, 15, Contract::Payer);
+	let (payer_2_xt, payer_2) = deploy(&chain, 16, Contract::Payer);
+	let (mirror_xt, mirror) = deploy(&chain, 17, Contract::Mirror);
 	let deployed =
 		chain.build(1, vec![counter_xt, relay_1_xt, relay_2_xt, payer_1_xt, payer_2_xt, mirror_xt]);
 	assert_imports(&chain, &deployed);
 	assert_eq!(deployed.stats.extrinsics, 6, "{:?}", deployed.left_out);
 	chain.advance(deployed);
 
-	let payee = address(&chain, 11);
+	let payee = contracts::address(&chain, 11);
 	// Each call declares its signer and the contract it calls: all of them look independent.
 	let candidates = vec![
 		call(&chain, 1, relay_1, "poke(address)", counter, 0),
@@ -147,7 +68,7 @@ fn calls_that_touch_undeclared_state_are_caught_and_rerun() {
 		chain.transfer(5, 0, 6, UNIT),
 		chain.transfer(7, 0, 8, UNIT),
 		// Only reads the balance of account 8, to which account 7 pays.
-		call(&chain, 9, mirror, "copy(address)", address(&chain, 8), 0),
+		call(&chain, 9, mirror, "copy(address)", contracts::address(&chain, 8), 0),
 	];
 	let built = build_everywhere(&chain, candidates, true);
 	assert_eq!(built.stats.groups, 7);

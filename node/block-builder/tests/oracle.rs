@@ -2,9 +2,7 @@
 //! WASM on the parent state) and must reach the state root in its header; the same candidates
 //! give the same block on 1, 2, 4 and 8 threads.
 
-mod common;
-
-use common::*;
+use pex_bench::chain::*;
 use pex_block_builder::{BuildOptions, LeftOutReason};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use sp_runtime::traits::{Block as _, Hash as _};
