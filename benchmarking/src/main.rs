@@ -24,7 +24,12 @@ use pex_bench::{
 };
 use pex_block_builder::{BuildOptions, ParallelBlockBuilder, TraceKind};
 use pex_primitives::{partition, schedule, ScheduleError};
-use std::{io::IsTerminal, path::PathBuf, process::ExitCode, time::Instant};
+use std::{
+	io::IsTerminal,
+	path::{Path, PathBuf},
+	process::ExitCode,
+	time::Instant,
+};
 
 const USAGE: &str =
 	"usage: pex-bench <transfers|zipf|all-conflict|deploy|undeclared|suite|partition> [flags]
@@ -224,7 +229,7 @@ fn progress_bar() -> ProgressBar {
 fn run_scenario(
 	scenario: &Scenario,
 	settings: &Settings,
-	trace: Option<&PathBuf>,
+	trace: Option<&Path>,
 ) -> Result<(), BenchError> {
 	let progress = progress_bar();
 	progress.set_length(measure::runs(settings));
@@ -246,7 +251,7 @@ fn write_trace(
 	chain: &pex_bench::chain::Chain,
 	candidates: Vec<pex_runtime::UncheckedExtrinsic>,
 	settings: &Settings,
-	path: &PathBuf,
+	path: &Path,
 ) -> Result<(), BenchError> {
 	let threads = settings.threads.iter().copied().max().unwrap_or(1);
 	let options = BuildOptions { threads, deadline: None, trace: true };
@@ -254,7 +259,7 @@ fn write_trace(
 	let built = builder.build(&chain.state, chain.next_block(), candidates)?;
 	let trace = built.trace.unwrap_or_default();
 	std::fs::write(path, trace.to_chrome_json())
-		.map_err(|source| BenchError::Io { path: path.clone(), source })?;
+		.map_err(|source| BenchError::Io { path: path.to_path_buf(), source })?;
 	println!("trace of pex/{threads}: {}", path.display());
 	for event in trace
 		.events
@@ -268,7 +273,7 @@ fn write_trace(
 	Ok(())
 }
 
-fn run_suite(config: &SuiteConfig, settings: &Settings, out: &PathBuf) -> Result<(), BenchError> {
+fn run_suite(config: &SuiteConfig, settings: &Settings, out: &Path) -> Result<(), BenchError> {
 	let started = Instant::now();
 	let progress = progress_bar();
 	let results = suite::run(config, settings, &progress)?;
@@ -334,7 +339,7 @@ fn main() -> ExitCode {
 		Command::Partition { transactions, lanes, seed } =>
 			run_partition(*transactions, *lanes, *seed).map_err(|e| e.to_string()),
 		Command::Scenario(scenario, settings, trace) => pex_bench::ensure_wasm()
-			.and_then(|()| run_scenario(scenario, settings, trace.as_ref()))
+			.and_then(|()| run_scenario(scenario, settings, trace.as_deref()))
 			.map_err(|e| e.to_string()),
 		Command::Suite { config, settings, out } => pex_bench::ensure_wasm()
 			.and_then(|()| run_suite(config, settings, out))
@@ -375,7 +380,7 @@ mod tests {
 		));
 		assert!(matches!(
 			parse(args("suite --smoke --out /tmp/x")),
-			Ok(Command::Suite { out, .. }) if out == PathBuf::from("/tmp/x")
+			Ok(Command::Suite { out, .. }) if out == Path::new("/tmp/x")
 		));
 		assert!(matches!(
 			parse(args("partition --lanes 4")),
