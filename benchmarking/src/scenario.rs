@@ -17,7 +17,8 @@ use std::fmt;
 /// about 19,700. Every contestant builds under the same limit.
 pub const BENCH_BLOCK_COMPUTE_MILLIS: u64 = 60_000;
 
-/// A workload. Invariant: the same scenario and seed give the same extrinsics.
+/// A workload. Invariant: the same scenario and seed give the same extrinsics: calls, signers,
+/// nonces and extensions (only the sr25519 signatures differ, as sr25519 signing is randomized).
 #[derive(Clone, PartialEq, Debug)]
 pub enum Scenario {
 	/// `txs` transfers, senders and receivers uniform among `accounts` accounts (the Block-STM

@@ -2,12 +2,14 @@
 //! report, CSV and charts are written, the command line works. Correctness of the harness only;
 //! no timing is asserted.
 
+use codec::Encode;
 use pex_bench::{
 	measure::{Contestant, Settings},
 	report::{self, Machine},
 	scenario::Scenario,
 	suite::{self, Part, SuiteConfig},
 };
+use sp_runtime::generic::Preamble;
 use std::{process::Command, time::Duration};
 
 fn smoke_settings() -> Settings {
@@ -113,4 +115,35 @@ fn the_command_line_runs_a_scenario_and_refuses_bad_parameters() {
 	assert_eq!(refused.status.code(), Some(1));
 	let stderr = String::from_utf8_lossy(&refused.stderr);
 	assert!(stderr.contains("a transfer needs two accounts"), "{stderr}");
+}
+
+#[test]
+fn a_scenario_is_a_function_of_its_parameters_and_seed() {
+	let scenarios = [
+		Scenario::Transfers { accounts: 10, txs: 12 },
+		Scenario::Zipf { exponent: 1.0, accounts: 10, txs: 12 },
+		Scenario::Deploy { deploys: 2, transfers: 6 },
+	];
+	for scenario in scenarios {
+		let chain = pex_bench::chain::Chain::new(scenario.accounts());
+		// sr25519 signatures are randomized: compare what was signed, by whom, with what.
+		let extrinsics = |seed| -> Vec<Vec<u8>> {
+			let signed = scenario.extrinsics(&chain, seed).expect("extrinsics");
+			signed
+				.iter()
+				.map(|xt| match &xt.0.preamble {
+					Preamble::Signed(address, _, extension) =>
+						(address, extension, &xt.0.function).encode(),
+					_ => panic!("every scenario extrinsic is signed"),
+				})
+				.collect()
+		};
+		assert_eq!(extrinsics(1), extrinsics(1), "{scenario}");
+		assert_ne!(extrinsics(1), extrinsics(2), "{scenario}: the seed matters");
+		assert_eq!(extrinsics(1).len(), scenario.candidates() as usize);
+	}
+	// A chain too small for the scenario is refused, not indexed out of bounds.
+	let small = pex_bench::chain::Chain::new(3);
+	let refused = Scenario::Transfers { accounts: 10, txs: 5 }.extrinsics(&small, 1);
+	assert!(matches!(refused, Err(pex_bench::BenchError::Parameter(_))), "{refused:?}");
 }
