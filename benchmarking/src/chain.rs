@@ -192,27 +192,37 @@ impl Chain {
 	/// If the block does not import (a test helper; the harness uses
 	/// [`crate::stock::StockClient::import`]).
 	pub fn import(&self, block: &Block) -> H256 {
-		let runtime = runtime();
-		let code = runtime.code();
-		let mut overlay = OverlayedChanges::<BlakeTwo256>::default();
-		let mut extensions = Default::default();
-		StateMachine::new(
-			&self.state,
-			&mut overlay,
-			runtime.executor(),
-			"Core_execute_block",
-			&block.encode(),
-			&mut extensions,
-			&code,
-			CallContext::Onchain { import: true },
-		)
-		.execute()
-		.expect("a stock node imports the block");
-		let changes = overlay
-			.drain_storage_changes(&self.state, StateVersion::V1)
-			.expect("storage changes");
-		changes.transaction_storage_root
+		execute_block(&runtime(), &self.state, block).expect("a stock node imports the block")
 	}
+}
+
+/// What a stock node does to import `block`: `Core_execute_block` in WASM on the parent `state`
+/// (the runtime checks the state root and the extrinsics root), then the storage changes.
+/// Returns the state root they give.
+pub fn execute_block<S: sp_state_machine::Backend<BlakeTwo256>>(
+	runtime: &WasmRuntime,
+	state: &S,
+	block: &Block,
+) -> Result<H256, String> {
+	let code = runtime.code();
+	let mut overlay = OverlayedChanges::<BlakeTwo256>::default();
+	let mut extensions = Default::default();
+	StateMachine::new(
+		state,
+		&mut overlay,
+		runtime.executor(),
+		"Core_execute_block",
+		&block.encode(),
+		&mut extensions,
+		&code,
+		CallContext::Onchain { import: true },
+	)
+	.execute()
+	.map_err(|error| error.to_string())?;
+	let changes = overlay
+		.drain_storage_changes(state, StateVersion::V1)
+		.map_err(|error| error.to_string())?;
+	Ok(changes.transaction_storage_root)
 }
 
 /// The call of a `transfer_keep_alive` of `value` to `dest`.

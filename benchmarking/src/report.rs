@@ -7,6 +7,7 @@ use crate::{
 	suite::{Goal, Part, SuiteResult},
 	BenchError,
 };
+use pex_block_builder::BuildStats;
 use std::{fmt::Write as _, path::Path, time::Duration};
 
 /// The machine a run measured.
@@ -61,6 +62,20 @@ impl Machine {
 	}
 }
 
+/// How to read one phase's time from the stats of a build.
+type Phase = fn(&BuildStats) -> Duration;
+
+/// pex's phases as the report names them (table, CSV column), and how to read each from the
+/// stats of a build.
+const PHASES: [(&str, &str, Phase); 6] = [
+	("base", "base", |s| s.base),
+	("admission", "admission", |s| s.admission),
+	("partition", "partition", |s| s.partition),
+	("execute", "execute", |s| s.execute),
+	("validate + merge + re-execute", "commit", |s| s.commit),
+	("finalize + root", "finalize", |s| s.finalize),
+];
+
 fn ms(duration: Duration) -> String {
 	format!("{:.1}", duration.as_secs_f64() * 1e3)
 }
@@ -107,26 +122,24 @@ pub fn scenario_table(result: &ScenarioResult) -> String {
 	}
 	let pex: Vec<_> = result.measurements.iter().filter(|m| m.median_stats().is_some()).collect();
 	if !pex.is_empty() {
+		let names: Vec<&str> = PHASES.iter().map(|(name, _, _)| *name).collect();
 		let _ = writeln!(
 			out,
-			"\n| phases (median ms) | base | admission | partition | execute | validate + merge + re-execute | finalize + root | groups | re-executed groups |"
+			"\n| phases (median ms) | {} | groups | re-executed groups |",
+			names.join(" | ")
 		);
-		let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+		let _ = writeln!(out, "| --- |{} ---: | ---: |", " ---: |".repeat(PHASES.len()));
 		for m in pex {
-			let phase = |f: fn(&pex_block_builder::BuildStats) -> Duration| {
-				m.median_phase(f).map_or("-".into(), ms)
-			};
+			let phases: Vec<String> = PHASES
+				.iter()
+				.map(|(_, _, phase)| m.median_phase(phase).map_or("-".into(), ms))
+				.collect();
 			let stats = m.median_stats();
 			let _ = writeln!(
 				out,
-				"| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+				"| {} | {} | {} | {} |",
 				m.contestant,
-				phase(|s| s.base),
-				phase(|s| s.admission),
-				phase(|s| s.partition),
-				phase(|s| s.execute),
-				phase(|s| s.commit),
-				phase(|s| s.finalize),
+				phases.join(" | "),
 				stats.map_or(0, |s| s.groups),
 				stats.map_or(0, |s| s.reexecuted_groups),
 			);
@@ -137,21 +150,24 @@ pub fn scenario_table(result: &ScenarioResult) -> String {
 
 /// The CSV: one row per scenario and contestant.
 pub fn csv(results: &[SuiteResult]) -> String {
-	let mut out = String::from(
+	let phase_columns: Vec<String> =
+		PHASES.iter().map(|(_, column, _)| format!("{column}_ms")).collect();
+	let mut out = format!(
 		"part,scenario,candidates,extrinsics,block_bytes,contestant,median_ms,min_ms,max_ms,\
-		 extrinsics_per_s,speedup_vs_stock,parallel_fraction,rollback_rate,peak_rss_mib,\
-		 base_ms,admission_ms,partition_ms,execute_ms,commit_ms,finalize_ms,groups,\
-		 reexecuted_groups,samples\n",
+		 extrinsics_per_s,speedup_vs_stock,parallel_fraction,rollback_rate,peak_rss_mib,{},\
+		 groups,reexecuted_groups,samples\n",
+		phase_columns.join(",")
 	);
 	for SuiteResult { part, result } in results {
 		for m in &result.measurements {
 			let stats = m.median_stats();
-			let phase = |f: fn(&pex_block_builder::BuildStats) -> Duration| {
-				m.median_phase(f).map_or(String::new(), ms)
-			};
+			let phases: Vec<String> = PHASES
+				.iter()
+				.map(|(_, _, phase)| m.median_phase(phase).map_or(String::new(), ms))
+				.collect();
 			let _ = writeln!(
 				out,
-				"{part:?},\"{}\",{},{},{},{},{},{},{},{:.1},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+				"{part:?},\"{}\",{},{},{},{},{},{},{},{:.1},{},{},{},{},{},{},{},{}",
 				result.scenario,
 				result.candidates,
 				result.extrinsics,
@@ -165,12 +181,7 @@ pub fn csv(results: &[SuiteResult]) -> String {
 				stats.map_or(String::new(), |s| format!("{:.4}", s.parallel_fraction())),
 				stats.map_or(String::new(), |s| format!("{:.4}", s.rollback_rate())),
 				mib(m.peak_rss()),
-				phase(|s| s.base),
-				phase(|s| s.admission),
-				phase(|s| s.partition),
-				phase(|s| s.execute),
-				phase(|s| s.commit),
-				phase(|s| s.finalize),
+				phases.join(","),
 				stats.map_or(String::new(), |s| s.groups.to_string()),
 				stats.map_or(String::new(), |s| s.reexecuted_groups.to_string()),
 				m.samples.len(),

@@ -4,7 +4,6 @@
 //! parent state held as a trie over a node store.
 
 use crate::{chain::Chain, BenchError};
-use codec::Encode;
 use pex_block_builder::{BlockInputs, WasmRuntime};
 use pex_runtime::{apis::RuntimeApi, Block, Hash, UncheckedExtrinsic};
 use sc_block_builder::BlockBuilderBuilder;
@@ -13,11 +12,8 @@ use sp_api::{
 };
 use sp_core::traits::CallContext;
 use sp_externalities::Extensions;
-use sp_runtime::{
-	traits::{BlakeTwo256, Block as _, Header as _},
-	StateVersion,
-};
-use sp_state_machine::{OverlayedChanges, StateMachine, TrieBackend, TrieBackendBuilder};
+use sp_runtime::traits::{BlakeTwo256, Block as _, Header as _};
+use sp_state_machine::{StateMachine, TrieBackend, TrieBackendBuilder};
 use sp_trie::PrefixedMemoryDB;
 use std::sync::Arc;
 
@@ -104,25 +100,8 @@ impl StockClient {
 	/// state root reached, which is checked against the header's.
 	pub fn import(&self, block: &Block) -> Result<Hash, BenchError> {
 		let import = |message: String| BenchError::Import(message);
-		let code = self.runtime.code();
-		let mut overlay = OverlayedChanges::<BlakeTwo256>::default();
-		let mut extensions = Default::default();
-		StateMachine::new(
-			&self.state,
-			&mut overlay,
-			self.runtime.executor(),
-			"Core_execute_block",
-			&block.encode(),
-			&mut extensions,
-			&code,
-			CallContext::Onchain { import: true },
-		)
-		.execute()
-		.map_err(|error| import(error.to_string()))?;
-		let root = overlay
-			.drain_storage_changes(&self.state, StateVersion::V1)
-			.map_err(|error| import(error.to_string()))?
-			.transaction_storage_root;
+		let root =
+			crate::chain::execute_block(&self.runtime, &self.state, block).map_err(import)?;
 		if &root != block.header().state_root() {
 			return Err(import(format!(
 				"state root {root:?}, the header says {:?}",

@@ -84,6 +84,9 @@ fn the_smoke_suite_measures_every_scenario_and_writes_the_report() {
 	}
 	let csv = read("results.csv");
 	assert_eq!(csv.lines().count(), 1 + results.len() * settings.contestants().len());
+	let columns = |line: &str| line.split(',').count();
+	let header = csv.lines().next().map(columns);
+	assert!(csv.lines().all(|line| Some(columns(line)) == header), "every row has every column");
 	let speedup = read("speedup.svg");
 	assert_eq!(speedup.matches("<polyline").count(), settings.threads.len());
 	let sweep = results.iter().filter(|r| r.part == Part::Sweep).count();
