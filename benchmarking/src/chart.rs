@@ -79,7 +79,8 @@ impl LineChart {
 			svg,
 			r#"<path d="M{x0} {y1} L{x0} {y0} L{x1} {y0}" stroke="black" fill="none"/>"#
 		);
-		// y ticks: 5 steps.
+		// y ticks: 5 steps, all labelled with the digits the step needs.
+		let y_decimals = decimals(y_max / 5.0);
 		for i in 0..=5 {
 			let y = y_max * f64::from(i) / 5.0;
 			let _ = writeln!(
@@ -87,7 +88,7 @@ impl LineChart {
 				r##"<line x1="{x0}" y1="{py}" x2="{x1}" y2="{py}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end">{}</text>"##,
 				x0 - 6.0,
 				py(y) + 4.0,
-				number(y),
+				number(y, y_decimals),
 				py = py(y),
 			);
 		}
@@ -101,7 +102,7 @@ impl LineChart {
 				r#"<line x1="{p}" y1="{y0}" x2="{p}" y2="{}" stroke="black"/><text x="{p}" y="{}" text-anchor="middle">{}</text>"#,
 				y0 + 5.0,
 				y0 + 18.0,
-				number(x),
+				number(x, decimals(x)),
 				p = px(x),
 			);
 		}
@@ -174,24 +175,33 @@ fn nice_ceiling(value: f64) -> f64 {
 		.unwrap_or(10.0 * power)
 }
 
-/// A tick label: whole numbers with thousands separators, others with two digits.
-fn number(value: f64) -> String {
-	if value.fract() == 0.0 && value.abs() < 1e15 {
-		let digits = format!("{}", value.abs() as u64);
-		let mut out = String::new();
-		for (i, c) in digits.chars().enumerate() {
-			if i > 0 && (digits.len() - i) % 3 == 0 {
-				out.push(',');
-			}
-			out.push(c);
-		}
-		if value < 0.0 {
-			out.insert(0, '-');
-		}
-		out
-	} else {
-		format!("{value:.2}")
+/// The fewest decimal digits (at most 3) that write `value` exactly: 0 for 2,000, 1 for 0.5,
+/// 2 for 0.25.
+fn decimals(value: f64) -> usize {
+	(0..3)
+		.find(|&digits| {
+			let scaled = value * 10f64.powi(digits as i32);
+			(scaled - scaled.round()).abs() <= 1e-9 * scaled.abs().max(1.0)
+		})
+		.unwrap_or(3)
+}
+
+/// A tick label with `decimals` digits after the point and thousands separators.
+fn number(value: f64, decimals: usize) -> String {
+	let text = format!("{:.decimals$}", value.abs());
+	let (whole, fraction) = text.split_at(text.find('.').unwrap_or(text.len()));
+	let mut out = String::new();
+	if value < 0.0 && text.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+		out.push('-');
 	}
+	for (i, c) in whole.chars().enumerate() {
+		if i > 0 && (whole.len() - i) % 3 == 0 {
+			out.push(',');
+		}
+		out.push(c);
+	}
+	out.push_str(fraction);
+	out
 }
 
 fn escape(text: &str) -> String {
@@ -231,7 +241,12 @@ mod tests {
 		assert_eq!(nice_ceiling(1.9), 2.0);
 		assert_eq!(nice_ceiling(2.1), 2.5);
 		assert_eq!(nice_ceiling(430.0), 500.0);
-		assert_eq!(number(20_000.0), "20,000");
-		assert_eq!(number(0.25), "0.25");
+		assert_eq!(number(20_000.0, decimals(20_000.0)), "20,000");
+		assert_eq!(number(0.25, decimals(0.25)), "0.25");
+		// One axis, one format: a step of 0.5 labels 0, 1 and 2 as 0.0, 1.0 and 2.0.
+		assert_eq!(decimals(2.5 / 5.0), 1);
+		assert_eq!(number(2.0, 1), "2.0");
+		assert_eq!(number(1234.5, 1), "1,234.5");
+		assert_eq!(number(-1500.0, 0), "-1,500");
 	}
 }
