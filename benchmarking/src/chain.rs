@@ -5,15 +5,15 @@
 use codec::Encode;
 use pex_block_builder::{BlockInputs, BuildOptions, BuiltBlock, ParallelBlockBuilder, WasmRuntime};
 use pex_runtime::{
-	AccountId, Block, Nonce, RuntimeCall, RuntimeGenesisConfig, SignedPayload, TxExtension,
+	opaque, AccountId, Block, Nonce, RuntimeCall, RuntimeGenesisConfig, SignedPayload, TxExtension,
 	UncheckedExtrinsic, VERSION,
 };
 use rayon::prelude::*;
 use sp_core::{crypto::Pair as _, sr25519, traits::CallContext, H256};
 use sp_runtime::{
 	generic,
-	traits::{BlakeTwo256, Block as _},
-	BuildStorage, MultiAddress, MultiSignature, StateVersion,
+	traits::{BlakeTwo256, Block as BlockT},
+	BuildStorage, MultiAddress, MultiSignature, OpaqueExtrinsic, StateVersion,
 };
 use sp_state_machine::{InMemoryBackend, OverlayedChanges, StateMachine};
 use std::sync::{Arc, OnceLock};
@@ -183,6 +183,29 @@ impl Chain {
 			.expect("the block builds")
 	}
 
+	/// Inputs of the next block for a builder of opaque blocks (what a node builds).
+	pub fn next_opaque_block(&self) -> BlockInputs<opaque::Block> {
+		let BlockInputs { parent_hash, number, digest, inherent_data } = self.next_block();
+		BlockInputs { parent_hash, number, digest, inherent_data }
+	}
+
+	/// Build the next block from opaque `candidates` (as a node's pool holds them, so they
+	/// may not decode) with `options`.
+	///
+	/// # Panics
+	///
+	/// If the build fails as a whole (a test helper).
+	pub fn build_opaque(
+		&self,
+		options: BuildOptions,
+		candidates: Vec<OpaqueExtrinsic>,
+	) -> BuiltBlock<opaque::Block> {
+		let builder = ParallelBlockBuilder::with_runtime(runtime(), options).expect("a builder");
+		builder
+			.build(&self.state, self.next_opaque_block(), candidates)
+			.expect("the block builds")
+	}
+
 	/// The oracle: a stock node executes `block` with `Core_execute_block` on the parent state
 	/// (which checks the state root and extrinsics root in the runtime); returns the state root
 	/// it reached.
@@ -191,7 +214,7 @@ impl Chain {
 	///
 	/// If the block does not import (a test helper; the harness uses
 	/// [`crate::stock::StockClient::import`]).
-	pub fn import(&self, block: &Block) -> H256 {
+	pub fn import(&self, block: &impl Encode) -> H256 {
 		execute_block(&runtime(), &self.state, block).expect("a stock node imports the block")
 	}
 }
@@ -202,7 +225,7 @@ impl Chain {
 pub fn execute_block<S: sp_state_machine::Backend<BlakeTwo256>>(
 	runtime: &WasmRuntime,
 	state: &S,
-	block: &Block,
+	block: &impl Encode,
 ) -> Result<H256, String> {
 	let code = runtime.code();
 	let mut overlay = OverlayedChanges::<BlakeTwo256>::default();
@@ -233,13 +256,30 @@ pub fn transfer_call(dest: AccountId, value: u128) -> RuntimeCall {
 	})
 }
 
+/// `xt` as a node's pool holds it: its encoding, opaque.
+pub fn opaque(xt: &UncheckedExtrinsic) -> OpaqueExtrinsic {
+	OpaqueExtrinsic::try_from_encoded_extrinsic(&xt.encode())
+		.expect("an encoded extrinsic is a length-prefixed blob")
+}
+
+/// `xt` with its call made undecodable: the call's pallet index, the first byte of the call at
+/// the end of the extrinsic, set to 255, which no pallet of the runtime has. Signed as it was,
+/// it is what a broken or hostile client could put into a pool of opaque extrinsics.
+pub fn undecodable(xt: &UncheckedExtrinsic) -> OpaqueExtrinsic {
+	let call = xt.0.function.encoded_size();
+	let mut body = opaque(xt).inner().to_vec();
+	let at = body.len() - call;
+	body[at] = 255;
+	OpaqueExtrinsic::from_blob(body)
+}
+
 /// Check `built` against the oracle: it imports on `chain`'s best state, reaching the state root
 /// in its header, which is the root of its storage changes.
 ///
 /// # Panics
 ///
 /// If any of that does not hold (a test helper).
-pub fn assert_imports(chain: &Chain, built: &BuiltBlock<Block>) {
+pub fn assert_imports<B: BlockT<Hash = H256>>(chain: &Chain, built: &BuiltBlock<B>) {
 	use sp_runtime::traits::Header as _;
 	let root = chain.import(&built.block);
 	assert_eq!(built.block.header().state_root(), &root, "the header's root is the imported root");

@@ -67,12 +67,13 @@ type Phase = fn(&BuildStats) -> Duration;
 
 /// pex's phases as the report names them (table, CSV column), and how to read each from the
 /// stats of a build.
-const PHASES: [(&str, &str, Phase); 6] = [
+const PHASES: [(&str, &str, Phase); 7] = [
 	("base", "base", |s| s.base),
 	("admission", "admission", |s| s.admission),
 	("partition", "partition", |s| s.partition),
 	("execute", "execute", |s| s.execute),
 	("validate + merge + re-execute", "commit", |s| s.commit),
+	("refill", "refill", |s| s.refill),
 	("finalize + root", "finalize", |s| s.finalize),
 ];
 

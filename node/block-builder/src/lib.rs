@@ -2,28 +2,49 @@
 //!
 //! Builds a block by executing non-conflicting groups of extrinsics in parallel, through the
 //! runtime's WASM code, and produces the block a sequential node imports with the same state
-//! root. The six steps of the pex architecture:
+//! root. The six steps of the pex architecture, and a seventh, each with the file it lives in:
 //!
-//! 1. **Base.** `Core_initialize_block`, the inherents, and the post-inherent step
-//!    (`ParallelExecutionApi::inherents_applied`), sequentially, into one overlay.
-//! 2. **Admission.** Every candidate, in pool order, is admitted while its weight and length fit
+//! 1. **Base** (`lib.rs`, `finish_base`). `Core_initialize_block`, the inherents, and the
+//!    post-inherent step (`ParallelExecutionApi::inherents_applied`), sequentially, into one
+//!    overlay.
+//! 2. **Admission** (`admission.rs`). The runtime describes every candidate (access set, weight,
+//!    class, length) in calls of bounded size; a candidate it cannot describe alone is left out as
+//!    malformed, only it. Candidates are admitted in pool order while their weight and length fit
 //!    what the runtime says is left of the block (`ParallelExecutionApi::block_capacity`): groups
 //!    only see their own usage, so the limits are enforced here, globally.
-//! 3. **Partition.** [`pex_primitives::partition`] over the runtime's access sets. Groups keep pool
-//!    order inside and are ordered by their first extrinsic; that is the block's order, so every
-//!    extrinsic's index is known before execution.
-//! 4. **Execute.** Each group runs on the builder's rayon pool, over a clone of the base overlay
-//!    and a backend that records what it reads.
-//! 5. **Validate.** In block order, a group is kept if it read nothing and changed nothing that an
-//!    earlier group changed (hot keys aside), started at the index it was planned for, and its hot
-//!    keys merge. Otherwise it is re-executed on the merged state, as a sequential builder would
-//!    have run it.
-//! 6. **Merge and finalize.** Kept groups' writes are applied in order, hot keys by their
-//!    [`pex_primitives::MergeRule`]; then `BlockBuilder_finalize_block` and the storage changes.
+//! 3. **Partition** (`lib.rs`). [`pex_primitives::partition`] over the runtime's access sets.
+//!    Groups keep pool order inside and are ordered by their first extrinsic; that is the block's
+//!    order, so every extrinsic's index is known before execution.
+//! 4. **Execute** (`lib.rs`, `execute_chunks`; `tracking.rs`). Runs of consecutive groups execute
+//!    on the builder's rayon pool, each over a clone of the base overlay and a backend that records
+//!    what it reads.
+//! 5. **Validate** (`lib.rs`, `Commit::try_keep`). In block order, a run is kept if it read nothing
+//!    and changed nothing that an earlier group changed (hot keys aside), started at the index it
+//!    was planned for, and its hot keys merge. Otherwise its groups are re-executed on the merged
+//!    state, as a sequential builder would have run them.
+//! 6. **Merge and finalize** (`lib.rs`, `Commit::flush`). Kept groups' writes are applied in order,
+//!    hot keys by their [`pex_primitives::MergeRule`]; then `BlockBuilder_finalize_block` and the
+//!    storage changes.
+//! 7. **Refill** (`lib.rs`, `refill`). Extrinsics the runtime refused gave back the capacity
+//!    admission reserved for them. While candidates that did not fit remain and the runtime's
+//!    capacity, asked again on the merged state, holds one of them, a refill round admits more of
+//!    them in pool order (each round's budget twice the last one's, at most [`MAX_REFILL_ROUNDS`]
+//!    rounds) and applies them on the merged state in one runtime call, where the runtime's own
+//!    block-limit check refuses what no longer fits. A block therefore holds as much valid weight
+//!    as a sequential builder's, however many doomed extrinsics come first in the pool.
 //!
 //! With one thread, or one group, the groups run one after another on one overlay: the plain
 //! sequential path. The block is the same for every thread count.
+//!
+//! ## Faults
+//!
+//! Every runtime call is atomic on its overlay (`runtime.rs`): a trap, a panic or a failing read
+//! of the parent state leaves nothing of the call behind. A run of extrinsics whose call fails
+//! is applied again in halves, down to the one extrinsic that fails alone, which is left out as
+//! [`LeftOutReason::Failed`]. A failure outside any candidate (the base, the merge, finalizing,
+//! reading the parent state) fails the build with a [`BuildError`], never a wrong block.
 
+mod admission;
 mod runtime;
 mod trace;
 mod tracking;
@@ -31,24 +52,21 @@ mod tracking;
 pub use runtime::WasmRuntime;
 pub use trace::{Trace, TraceEvent, TraceKind};
 
+use admission::Candidate;
 use codec::Encode;
-use pex_primitives::{
-	hot_key_for, merge, AccessSet, BlockCapacity, ClassCapacity, ExtrinsicClass, ExtrinsicInfo,
-	HotKey, MergeError, MergeRule,
-};
+use pex_primitives::{hot_key_for, merge, AccessSet, BlockCapacity, HotKey, MergeError, MergeRule};
 use rayon::prelude::*;
 use sp_core::storage::ChildInfo;
 use sp_inherents::InherentData;
 use sp_runtime::{
 	traits::{Block as BlockT, HashingFor, Header as HeaderT},
 	transaction_validity::{InvalidTransaction, TransactionValidityError},
-	ApplyExtrinsicResult, Digest, ExtrinsicInclusionMode, Weight,
+	ApplyExtrinsicResult, Digest, ExtrinsicInclusionMode,
 };
 use sp_state_machine::{Backend, OverlayedChanges, StorageChanges};
 use std::{
 	collections::{BTreeMap, BTreeSet},
 	ops::Range,
-	panic::{catch_unwind, AssertUnwindSafe},
 	time::{Duration, Instant},
 };
 use trace::{hex, Tracer};
@@ -94,17 +112,29 @@ pub enum BuildError {
 	/// The builder's thread pool could not be created.
 	#[error("thread pool: {0}")]
 	ThreadPool(String),
+	/// The parent state could not be read (a database error).
+	#[error("reading the parent state: {0}")]
+	State(String),
+	/// An invariant of the builder broke (a bug): the build stops rather than give a block it
+	/// cannot vouch for.
+	#[error("broken invariant of the block builder: {0}")]
+	Invariant(&'static str),
 }
 
 /// Why a candidate is not in the block. Every candidate is either in the block or reported back
 /// with one of these.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum LeftOutReason {
-	/// Its weight or length did not fit what was left of the block.
+	/// Its weight or length did not fit what was left of the block (also when the runtime
+	/// refused it as `ExhaustsResources`). It may fit the next block.
 	DidNotFit,
 	/// The runtime refused it (bad nonce, unpayable fee, ...).
 	Invalid(TransactionValidityError),
-	/// Applying it failed in the runtime (a trap or panic), also when run alone.
+	/// The runtime cannot read it: describing it alone failed (its bytes do not decode as an
+	/// extrinsic of this runtime, or exceed one of the runtime's limits). No block can hold it.
+	Malformed(String),
+	/// Applying it failed in the runtime (a trap, or a failing read of the parent state), also
+	/// when applied alone.
 	Failed(String),
 	/// The build's deadline passed before it ran.
 	Deadline,
@@ -170,6 +200,10 @@ pub struct BuildStats {
 	pub reexecuted_groups: usize,
 	/// Extrinsics of those groups.
 	pub reexecuted_extrinsics: usize,
+	/// Refill rounds run after the first admission (at most [`MAX_REFILL_ROUNDS`]).
+	pub refill_rounds: usize,
+	/// Extrinsics in the block that refill rounds added.
+	pub refilled_extrinsics: usize,
 	/// Time of initialize, inherents and the post-inherent step.
 	pub base: Duration,
 	/// Time of dispatch info, access sets and admission.
@@ -180,6 +214,8 @@ pub struct BuildStats {
 	pub execute: Duration,
 	/// Time of validation, merging and re-execution (all execution on the sequential path).
 	pub commit: Duration,
+	/// Time of the refill rounds, and of asking whether one is needed.
+	pub refill: Duration,
 	/// Time of `finalize_block` and the storage changes (state root).
 	pub finalize: Duration,
 }
@@ -237,13 +273,6 @@ struct Base<H: sp_core::Hasher> {
 	capacity: BlockCapacity,
 }
 
-/// A candidate admitted to the block.
-struct Admitted<X> {
-	position: usize,
-	extrinsic: X,
-	access: AccessSet,
-}
-
 /// The outcome of one extrinsic in a group.
 enum Outcome {
 	Applied,
@@ -251,6 +280,38 @@ enum Outcome {
 	Failed(String),
 	/// Not run: the deadline had passed.
 	Late,
+}
+
+impl Outcome {
+	fn applied(outcomes: &[Outcome]) -> usize {
+		outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count()
+	}
+}
+
+/// What became of every candidate so far: the block's extrinsics in order, and the others.
+struct Inclusion<X> {
+	included: Vec<X>,
+	left_out: Vec<LeftOut<X>>,
+}
+
+impl<X: Clone> Inclusion<X> {
+	/// Record `outcome` for `candidate`. A refusal for exhausted resources means it did not fit.
+	fn report(&mut self, candidate: &Candidate<X>, outcome: Outcome) {
+		let reason = match outcome {
+			Outcome::Applied => {
+				self.included.push(candidate.extrinsic.clone());
+				return
+			},
+			Outcome::Refused(TransactionValidityError::Invalid(
+				InvalidTransaction::ExhaustsResources,
+			)) => LeftOutReason::DidNotFit,
+			Outcome::Refused(error) => LeftOutReason::Invalid(error),
+			Outcome::Failed(message) => LeftOutReason::Failed(message),
+			Outcome::Late => LeftOutReason::Deadline,
+		};
+		let (position, extrinsic) = (candidate.position, candidate.extrinsic.clone());
+		self.left_out.push(LeftOut { position, extrinsic, reason });
+	}
 }
 
 /// Consecutive groups run together in the parallel phase.
@@ -270,15 +331,20 @@ struct ChunkRun<H: sp_core::Hasher> {
 	start: u32,
 	overlay: OverlayedChanges<H>,
 	reads: Reads,
-	/// `None` if the run failed as a whole (a trap outside an extrinsic, a panic).
+	/// `None` if the run failed as a whole (a trap, a failing read, a panic).
 	outcomes: Option<Vec<Outcome>>,
 }
 
 const APPLY: &str = "BlockBuilder_apply_extrinsic";
+const APPLY_MANY: &str = "ParallelExecutionApi_apply_extrinsics";
 
 /// Chunks of groups per thread in the parallel phase: more than one, so that a thread that
 /// drew short chunks takes more (rayon steals), few, so that runtime calls stay long.
 const CHUNKS_PER_THREAD: usize = 4;
+
+/// The most refill rounds a build runs (step 7). Round `r` (from 1) may admit `2^(r-1)` times
+/// the capacity left, so the last one covers `2^15` blocks' worth of candidates.
+pub const MAX_REFILL_ROUNDS: usize = 16;
 
 /// Split `groups` (in block order) into about `count` runs of consecutive groups holding about
 /// the same number of extrinsics; a group is never split.
@@ -326,6 +392,9 @@ impl ParallelBlockBuilder {
 	}
 
 	/// Build a block on `parent` (the parent block's state) from `candidates` in pool order.
+	///
+	/// Every candidate ends up in the block or in [`BuiltBlock::left_out`]; no candidate can
+	/// fail the build. The block does not depend on [`BuildOptions::threads`].
 	pub fn build<Block, S>(
 		&self,
 		parent: &S,
@@ -339,7 +408,6 @@ impl ParallelBlockBuilder {
 		let started = Instant::now();
 		let tracer = Tracer::new(started, self.options.trace);
 		let mut stats = BuildStats { threads: self.options.threads.max(1), ..Default::default() };
-		let mut left_out = Vec::new();
 
 		let header = Block::Header::new(
 			inputs.number,
@@ -350,7 +418,7 @@ impl ParallelBlockBuilder {
 		);
 		let mut overlay = OverlayedChanges::default();
 		let version: sp_version::RuntimeVersion =
-			self.runtime.call(parent, &mut overlay, "Core_version", ())?;
+			self.runtime.query(parent, &mut overlay, "Core_version", ())?;
 		let mode: ExtrinsicInclusionMode =
 			self.runtime.call(parent, &mut overlay, "Core_initialize_block", &header)?;
 		let inherents =
@@ -359,18 +427,29 @@ impl ParallelBlockBuilder {
 		stats.base = started.elapsed();
 
 		let phase = Instant::now();
-		let admitted = if mode == ExtrinsicInclusionMode::OnlyInherents {
-			left_out.extend(candidates.into_iter().enumerate().map(|(position, extrinsic)| {
-				LeftOut { position, extrinsic, reason: LeftOutReason::OnlyInherents }
-			}));
-			Vec::new()
+		let mut inclusion = Inclusion { included: Vec::new(), left_out: Vec::new() };
+		let (admitted, postponed) = if mode == ExtrinsicInclusionMode::OnlyInherents {
+			let reason = LeftOutReason::OnlyInherents;
+			inclusion.left_out.extend(candidates.into_iter().enumerate().map(
+				|(position, extrinsic)| LeftOut { position, extrinsic, reason: reason.clone() },
+			));
+			(Vec::new(), Vec::new())
 		} else {
-			self.admit::<Block, S>(parent, &base, candidates, &mut left_out)?
+			let described = admission::describe(
+				&self.runtime,
+				&self.pool,
+				parent,
+				&base.overlay,
+				&base.capacity,
+				candidates,
+			);
+			inclusion.left_out.extend(described.left_out);
+			admit(base.capacity, described.candidates, &mut inclusion)
 		};
 		stats.admission = phase.elapsed();
 
 		let phase = Instant::now();
-		let sets: Vec<AccessSet> = admitted.iter().map(|a| a.access.clone()).collect();
+		let sets: Vec<AccessSet> = admitted.iter().map(|a| a.info.access.clone()).collect();
 		let groups: Vec<Vec<usize>> = pex_primitives::partition(&sets)
 			.into_iter()
 			.map(|group| group.members.into_iter().map(|m| m as usize).collect())
@@ -416,35 +495,19 @@ impl ParallelBlockBuilder {
 		let phase = Instant::now();
 		let past_deadline = || deadline.is_some_and(|deadline| Instant::now() > deadline);
 		let mut commit = Commit::new(parent, base, first_index, parallel);
-		let mut included = Vec::new();
-		let mut report = |member: &Admitted<Block::Extrinsic>, outcome: Outcome| {
-			let reason = match outcome {
-				Outcome::Applied => {
-					included.push(member.extrinsic.clone());
-					return
-				},
-				Outcome::Refused(error) => LeftOutReason::Invalid(error),
-				Outcome::Failed(message) => LeftOutReason::Failed(message),
-				Outcome::Late => LeftOutReason::Deadline,
-			};
-			left_out.push(LeftOut {
-				position: member.position,
-				extrinsic: member.extrinsic.clone(),
-				reason,
-			});
-		};
 		let mut runs = runs.map(Vec::into_iter);
 		for chunk in &chunks {
 			let run = runs.as_mut().and_then(Iterator::next);
 			let members = |group: usize| groups[group].iter().map(|&i| &admitted[i]);
 			if !past_deadline() {
-				match run.map(|run| commit.try_keep(run, chunk.start, &tracer)) {
+				match run.map(|run| commit.try_keep(run, chunk.start, &tracer)).transpose()? {
 					Some(Ok(outcomes)) => {
-						stats.parallel_extrinsics +=
-							outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count();
+						stats.parallel_extrinsics += Outcome::applied(&outcomes);
 						tracer.record(TraceKind::Commit, chunk.start, None, || "kept".into());
 						let members = chunk.clone().flat_map(members);
-						members.zip(outcomes).for_each(|(member, outcome)| report(member, outcome));
+						members
+							.zip(outcomes)
+							.for_each(|(member, outcome)| inclusion.report(member, outcome));
 						continue
 					},
 					Some(Err(rejection)) =>
@@ -479,12 +542,28 @@ impl ParallelBlockBuilder {
 				members
 					.into_iter()
 					.zip(outcomes)
-					.for_each(|(member, outcome)| report(member, outcome));
+					.for_each(|(member, outcome)| inclusion.report(member, outcome));
 			}
 		}
-		let mut merged = commit.into_overlay()?;
 		stats.commit = phase.elapsed();
-		stats.extrinsics = included.len();
+
+		let phase = Instant::now();
+		let still_out = self.refill(
+			&mut commit,
+			postponed,
+			&past_deadline,
+			&tracer,
+			&mut stats,
+			&mut inclusion,
+		)?;
+		inclusion.left_out.extend(still_out.into_iter().map(|candidate| LeftOut {
+			position: candidate.position,
+			extrinsic: candidate.extrinsic,
+			reason: LeftOutReason::DidNotFit,
+		}));
+		let mut merged = commit.into_overlay()?;
+		stats.refill = phase.elapsed();
+		stats.extrinsics = inclusion.included.len();
 
 		let phase = Instant::now();
 		let header: Block::Header =
@@ -494,6 +573,7 @@ impl ParallelBlockBuilder {
 			.map_err(|error| BuildError::StorageChanges(error.to_string()))?;
 		stats.finalize = phase.elapsed();
 
+		let Inclusion { included, mut left_out } = inclusion;
 		left_out.sort_by_key(|l| l.position);
 		let extrinsics = inherents.into_iter().chain(included).collect();
 		let trace = tracer.finish();
@@ -513,11 +593,8 @@ impl ParallelBlockBuilder {
 		overlay: &mut OverlayedChanges<HashingFor<Block>>,
 		data: &InherentData,
 	) -> Result<Vec<Block::Extrinsic>, BuildError> {
-		overlay.start_transaction();
-		let inherents: Result<Vec<Block::Extrinsic>, _> =
-			self.runtime.call(parent, overlay, "BlockBuilder_inherent_extrinsics", data);
-		rollback(overlay);
-		let inherents = inherents?;
+		let inherents: Vec<Block::Extrinsic> =
+			self.runtime.query(parent, overlay, "BlockBuilder_inherent_extrinsics", data)?;
 		for (index, inherent) in inherents.iter().enumerate() {
 			let result: ApplyExtrinsicResult =
 				self.runtime.call(parent, overlay, APPLY, inherent)?;
@@ -550,58 +627,69 @@ impl ParallelBlockBuilder {
 			"ParallelExecutionApi_inherents_applied",
 			(),
 		)?;
-		overlay.start_transaction();
-		let hot_keys = self.runtime.call(parent, &mut overlay, "ParallelExecutionApi_hot_keys", ());
-		let capacity =
-			self.runtime
-				.call(parent, &mut overlay, "ParallelExecutionApi_block_capacity", ());
-		rollback(&mut overlay);
-		Ok(Base { overlay, hot_keys: hot_keys?, capacity: capacity? })
+		let hot_keys =
+			self.runtime.query(parent, &mut overlay, "ParallelExecutionApi_hot_keys", ())?;
+		let capacity = capacity(&self.runtime, parent, &mut overlay)?;
+		Ok(Base { overlay, hot_keys, capacity })
 	}
 
-	/// Ask the runtime, in parallel chunks, for every candidate's access set, weight and length,
-	/// then admit candidates in pool order while they fit.
-	fn admit<Block: BlockT, S: Backend<HashingFor<Block>> + Sync>(
+	/// Step 7: while candidates that did not fit remain and one of them fits the capacity the
+	/// runtime reports on the merged state, admit more of them in pool order and apply them on
+	/// the merged state in one runtime call. Round `r` (from 1) admits up to `2^(r-1)` times the
+	/// capacity left, so that refused extrinsics cannot hold the block back for long; what does
+	/// not fit any more the runtime refuses (`ExhaustsResources`), and it stays out. Returns the
+	/// candidates still waiting, in pool order.
+	fn refill<H, S, X>(
 		&self,
-		parent: &S,
-		base: &Base<HashingFor<Block>>,
-		candidates: Vec<Block::Extrinsic>,
-		left_out: &mut Vec<LeftOut<Block::Extrinsic>>,
-	) -> Result<Vec<Admitted<Block::Extrinsic>>, BuildError> {
-		let chunk = candidates.len().div_ceil(self.options.threads.max(1)).max(1);
-		let overlays: Vec<_> = candidates.chunks(chunk).map(|_| base.overlay.clone()).collect();
-		let described: Vec<Result<Vec<ExtrinsicInfo>, BuildError>> = self.pool.install(|| {
-			candidates
-				.par_chunks(chunk)
-				.zip(overlays)
-				.map(|(chunk, mut overlay)| {
-					let infos: Vec<ExtrinsicInfo> = self.runtime.call(
-						parent,
-						&mut overlay,
-						"ParallelExecutionApi_describe",
-						chunk,
-					)?;
-					if infos.len() == chunk.len() {
-						Ok(infos)
-					} else {
-						Err(BuildError::Undecodable { method: "ParallelExecutionApi_describe" })
-					}
-				})
-				.collect()
-		});
-		let mut infos = Vec::with_capacity(candidates.len());
-		for chunk in described {
-			infos.extend(chunk?);
-		}
-		let mut capacity = base.capacity;
-		let mut admitted = Vec::new();
-		for (position, (extrinsic, info)) in candidates.into_iter().zip(infos).enumerate() {
-			match admit_one(&mut capacity, &info) {
-				Ok(()) => admitted.push(Admitted { position, extrinsic, access: info.access }),
-				Err(reason) => left_out.push(LeftOut { position, extrinsic, reason }),
+		commit: &mut Commit<'_, H, S>,
+		mut waiting: Vec<Candidate<X>>,
+		past_deadline: &dyn Fn() -> bool,
+		tracer: &Tracer,
+		stats: &mut BuildStats,
+		inclusion: &mut Inclusion<X>,
+	) -> Result<Vec<Candidate<X>>, BuildError>
+	where
+		H: sp_core::Hasher,
+		H::Out: Ord + 'static + codec::Codec,
+		S: Backend<H>,
+		X: Encode + Clone,
+	{
+		// Nothing parallel follows: re-executed writes need no tracking.
+		commit.track = false;
+		for round in 0..MAX_REFILL_ROUNDS {
+			if waiting.is_empty() || past_deadline() {
+				break
 			}
+			let capacity = commit.capacity(&self.runtime)?;
+			let mut budget = admission::scaled(&capacity, 1 << round);
+			let (mut chosen, mut rest) = (Vec::new(), Vec::new());
+			for candidate in waiting {
+				let fits = admission::fits(&capacity, &candidate.info) &&
+					admission::admit_one(&mut budget, &candidate.info).is_ok();
+				if fits {
+					chosen.push(candidate)
+				} else {
+					rest.push(candidate)
+				}
+			}
+			waiting = rest;
+			if chosen.is_empty() {
+				break
+			}
+			stats.refill_rounds += 1;
+			let position = commit.next_index as usize;
+			let members: Vec<&Candidate<X>> = chosen.iter().collect();
+			let outcomes = commit.reexecute(&self.runtime, &members, position, tracer)?;
+			tracer.record(TraceKind::Commit, position, None, || {
+				format!("refill round {}", round + 1)
+			});
+			stats.refilled_extrinsics += Outcome::applied(&outcomes);
+			chosen
+				.iter()
+				.zip(outcomes)
+				.for_each(|(member, outcome)| inclusion.report(member, outcome));
 		}
-		Ok(admitted)
+		Ok(waiting)
 	}
 
 	/// Run every chunk of groups on the pool, each over a clone of the base and a
@@ -633,11 +721,8 @@ impl ParallelBlockBuilder {
 					});
 					let tracking = TrackingBackend::new(parent);
 					let since = Instant::now();
-					let outcomes = catch_unwind(AssertUnwindSafe(|| {
-						apply_all(&self.runtime, &tracking, &mut overlay, start, extrinsics)
-					}))
-					.ok()
-					.flatten();
+					let outcomes =
+						apply_all(&self.runtime, &tracking, &mut overlay, start, extrinsics).ok();
 					tracer.record(TraceKind::Apply, first_group, Some(since), || {
 						format!("extrinsics {start}..{}", start as usize + extrinsics.len())
 					});
@@ -654,97 +739,108 @@ impl ParallelBlockBuilder {
 	}
 }
 
+/// What the rest of the block may still use, asked of the runtime in the state `overlay` holds.
+fn capacity<H, S>(
+	runtime: &WasmRuntime,
+	parent: &S,
+	overlay: &mut OverlayedChanges<H>,
+) -> Result<BlockCapacity, BuildError>
+where
+	H: sp_core::Hasher,
+	H::Out: Ord + 'static + codec::Codec,
+	S: Backend<H>,
+{
+	runtime.query(parent, overlay, "ParallelExecutionApi_block_capacity", ())
+}
+
+/// Admit described candidates in pool order while they fit `capacity`; the others are returned
+/// second, in pool order, for the refill rounds. A mandatory extrinsic is never a candidate.
+fn admit<X: Clone>(
+	mut capacity: BlockCapacity,
+	candidates: Vec<Candidate<X>>,
+	inclusion: &mut Inclusion<X>,
+) -> (Vec<Candidate<X>>, Vec<Candidate<X>>) {
+	let (mut admitted, mut postponed) = (Vec::new(), Vec::new());
+	for candidate in candidates {
+		match admission::admit_one(&mut capacity, &candidate.info) {
+			Ok(()) => admitted.push(candidate),
+			Err(LeftOutReason::DidNotFit) => postponed.push(candidate),
+			Err(reason) => inclusion.left_out.push(LeftOut {
+				position: candidate.position,
+				extrinsic: candidate.extrinsic,
+				reason,
+			}),
+		}
+	}
+	(admitted, postponed)
+}
+
 /// Apply `extrinsics` as the block's extrinsics from `first_index` on, in one runtime call.
-/// `None` if the call failed (a trap): nothing of it is in `overlay` then.
+/// Atomic: if the call fails (a trap, a failing read), nothing of it is in `overlay`.
 fn apply_all<H, B, X>(
 	runtime: &WasmRuntime,
 	backend: &B,
 	overlay: &mut OverlayedChanges<H>,
 	first_index: u32,
 	extrinsics: &[&X],
-) -> Option<Vec<Outcome>>
+) -> Result<Vec<Outcome>, BuildError>
 where
 	H: sp_core::Hasher,
 	H::Out: Ord + 'static + codec::Codec,
 	B: Backend<H>,
 	X: Encode,
 {
-	let results: Vec<ApplyExtrinsicResult> = runtime
-		.call(backend, overlay, "ParallelExecutionApi_apply_extrinsics", (first_index, extrinsics))
-		.ok()?;
-	if results.len() != extrinsics.len() {
-		return None
+	if extrinsics.is_empty() {
+		return Ok(Vec::new())
 	}
-	Some(
-		results
-			.into_iter()
-			.map(|result| match result {
-				Ok(_) => Outcome::Applied,
-				Err(error) => Outcome::Refused(error),
-			})
-			.collect(),
-	)
+	// The length is checked inside the call's transaction: a wrong answer leaves nothing.
+	overlay.start_transaction();
+	let results: Result<Vec<ApplyExtrinsicResult>, _> =
+		runtime.call(backend, overlay, APPLY_MANY, (first_index, extrinsics));
+	let results = match results {
+		Ok(results) if results.len() == extrinsics.len() => Ok(results),
+		Ok(_) => Err(BuildError::Undecodable { method: APPLY_MANY }),
+		Err(error) => Err(error),
+	};
+	let closed =
+		if results.is_ok() { overlay.commit_transaction() } else { overlay.rollback_transaction() };
+	closed.map_err(|_| BuildError::Invariant("the builder's transaction was closed"))?;
+	Ok(results?
+		.into_iter()
+		.map(|result| match result {
+			Ok(_) => Outcome::Applied,
+			Err(error) => Outcome::Refused(error),
+		})
+		.collect())
 }
 
-/// Apply one extrinsic in its own overlay transaction, kept only if the runtime accepted it.
-fn apply<H, B, X>(
+/// Apply `extrinsics` from `first_index` on like [`apply_all`]; if the call fails, each half on
+/// its own (the second from where the first ended), down to the single extrinsics that fail
+/// alone, which are [`Outcome::Failed`] and leave nothing behind.
+fn apply_bisecting<H, B, X>(
 	runtime: &WasmRuntime,
 	backend: &B,
 	overlay: &mut OverlayedChanges<H>,
-	extrinsic: &X,
-) -> Outcome
+	first_index: u32,
+	extrinsics: &[&X],
+) -> Vec<Outcome>
 where
 	H: sp_core::Hasher,
 	H::Out: Ord + 'static + codec::Codec,
 	B: Backend<H>,
 	X: Encode,
 {
-	overlay.start_transaction();
-	let result: Result<ApplyExtrinsicResult, _> = runtime.call(backend, overlay, APPLY, extrinsic);
-	match result {
-		Ok(Ok(_)) => {
-			let _ = overlay.commit_transaction();
-			Outcome::Applied
-		},
-		Ok(Err(error)) => {
-			rollback(overlay);
-			Outcome::Refused(error)
-		},
-		Err(error) => {
-			rollback(overlay);
-			Outcome::Failed(error.to_string())
+	match apply_all(runtime, backend, overlay, first_index, extrinsics) {
+		Ok(outcomes) => outcomes,
+		Err(error) if extrinsics.len() == 1 => vec![Outcome::Failed(error.to_string())],
+		Err(_) => {
+			let (left, right) = extrinsics.split_at(extrinsics.len() / 2);
+			let mut outcomes = apply_bisecting(runtime, backend, overlay, first_index, left);
+			let next = first_index + Outcome::applied(&outcomes) as u32;
+			outcomes.extend(apply_bisecting(runtime, backend, overlay, next, right));
+			outcomes
 		},
 	}
-}
-
-/// Roll back the transaction the builder opened; there always is one.
-fn rollback<H: sp_core::Hasher>(overlay: &mut OverlayedChanges<H>) {
-	let _ = overlay.rollback_transaction();
-}
-
-/// Admit an extrinsic described by `info` if it fits `capacity`, and take its share.
-fn admit_one(capacity: &mut BlockCapacity, info: &ExtrinsicInfo) -> Result<(), LeftOutReason> {
-	let class: &mut ClassCapacity = match info.class {
-		ExtrinsicClass::Normal => &mut capacity.normal,
-		ExtrinsicClass::Operational => &mut capacity.operational,
-		ExtrinsicClass::Mandatory =>
-			return Err(LeftOutReason::Invalid(InvalidTransaction::BadMandatory.into())),
-	};
-	let weight = info
-		.weight
-		.saturating_add(class.base_extrinsic)
-		.saturating_add(Weight::from_parts(0, info.length.into()));
-	if !weight.all_lte(class.weight) ||
-		!weight.all_lte(capacity.total_weight) ||
-		info.length > class.length
-	{
-		return Err(LeftOutReason::DidNotFit)
-	}
-	class.weight = class.weight.saturating_sub(weight);
-	capacity.total_weight = capacity.total_weight.saturating_sub(weight);
-	capacity.normal.length = capacity.normal.length.saturating_sub(info.length);
-	capacity.operational.length = capacity.operational.length.saturating_sub(info.length);
-	Ok(())
 }
 
 /// A key in a group's overlay and its final value there (`None`: removed).
@@ -854,58 +950,70 @@ where
 		}
 	}
 
-	/// The value of `key` in the base state.
-	fn base_value(&mut self, trie: Option<&ChildInfo>, key: &[u8]) -> (bool, Option<Vec<u8>>) {
+	/// The value of `key` in the base state, and whether the base overlay holds it.
+	fn base_value(
+		&mut self,
+		trie: Option<&ChildInfo>,
+		key: &[u8],
+	) -> Result<(bool, Option<Vec<u8>>), BuildError> {
 		let in_overlay = match trie {
 			None => self.base.storage(key).map(|v| v.map(<[u8]>::to_vec)),
 			Some(child) => self.base.child_storage(child, key).map(|v| v.map(<[u8]>::to_vec)),
 		};
 		match in_overlay {
-			Some(value) => (true, value),
+			Some(value) => Ok((true, value)),
 			None => {
 				let value = match trie {
 					None => self.parent.storage(key),
 					Some(child) => self.parent.child_storage(child, key),
 				};
-				(false, value.ok().flatten())
+				let value = value.map_err(|error| BuildError::State(format!("{error:?}")))?;
+				Ok((false, value))
 			},
 		}
 	}
 
+	/// What the rest of the block may still use, asked of the runtime on the merged state.
+	fn capacity(&mut self, runtime: &WasmRuntime) -> Result<BlockCapacity, BuildError> {
+		self.flush()?;
+		capacity(runtime, self.parent, &mut self.merged)
+	}
+
 	/// Keep `run` if it is valid: merge it and return its outcomes. Otherwise it must run
-	/// again, for the reason returned.
+	/// again, for the reason returned. Reading the parent state can fail the build.
 	fn try_keep(
 		&mut self,
 		mut run: ChunkRun<H>,
 		position: usize,
 		tracer: &Tracer,
-	) -> Result<Vec<Outcome>, Rejection> {
-		let outcomes = run.outcomes.take().ok_or(Rejection::NoResult)?;
-		let applied = outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count() as u32;
+	) -> Result<Result<Vec<Outcome>, Rejection>, BuildError> {
+		let Some(outcomes) = run.outcomes.take() else { return Ok(Err(Rejection::NoResult)) };
+		let applied = Outcome::applied(&outcomes) as u32;
 		if self.poisoned {
-			return Err(Rejection::Poisoned)
+			return Ok(Err(Rejection::Poisoned))
 		}
 		if run.start != self.next_index {
-			return Err(Rejection::Moved)
+			return Ok(Err(Rejection::Moved))
 		}
 		if let Some(key) = run.reads.first_met(&self.written) {
-			return Err(Rejection::Read(key.clone()))
+			return Ok(Err(Rejection::Read(key.clone())))
 		}
 		let mut changes = Vec::new();
 		let mut hot = Vec::new();
 		for entry in entries(&mut run.overlay) {
 			if entry.child.is_none() {
 				if let Some(rule) = hot_key_for(&self.hot_keys, &entry.key).map(|hot| hot.rule) {
-					let (_, base) = self.base_value(None, &entry.key);
+					let (_, base) = self.base_value(None, &entry.key)?;
 					// The group's own value must merge (e.g. `Append` only appended); the sum
 					// over all groups is taken once, when the merged state is next needed.
-					merge(rule, base.as_deref(), &[entry.value.as_deref()])
-						.map_err(|_| Rejection::HotKey(entry.key.clone()))?;
+					if merge(rule, base.as_deref(), &[entry.value.as_deref()]).is_err() {
+						return Ok(Err(Rejection::HotKey(entry.key)))
+					}
 					hot.push((entry.key, rule, entry.value));
 					continue
 				}
 			}
-			let (in_base, base) = self.base_value(entry.child.as_ref(), &entry.key);
+			let (in_base, base) = self.base_value(entry.child.as_ref(), &entry.key)?;
 			let changed = entry.value != base;
 			// The base's keys are in every group's overlay; unchanged, this group did not write
 			// them. Changed, it did, and reads of them were overlay hits, never tracked.
@@ -913,7 +1021,7 @@ where
 				continue
 			}
 			if in_base || self.written.contains(&entry.state_key()) {
-				return Err(Rejection::Wrote(entry.state_key()))
+				return Ok(Err(Rejection::Wrote(entry.state_key())))
 			}
 			if changed {
 				changes.push(entry);
@@ -931,7 +1039,7 @@ where
 			self.pending.entry(key).or_insert_with(|| (rule, Vec::new())).1.push(value);
 		}
 		self.next_index += applied;
-		Ok(outcomes)
+		Ok(Ok(outcomes))
 	}
 
 	/// Merge the kept groups' pending hot-key values into the merged state: per key, once,
@@ -939,7 +1047,7 @@ where
 	/// run of kept groups keeps merging linear in the block (`System::Events` grows with it).
 	fn flush(&mut self) -> Result<(), BuildError> {
 		for (key, (rule, values)) in std::mem::take(&mut self.pending) {
-			let (_, base) = self.base_value(None, &key);
+			let (_, base) = self.base_value(None, &key)?;
 			let current = self
 				.merged
 				.storage(&key)
@@ -954,11 +1062,12 @@ where
 		Ok(())
 	}
 
-	/// Run `members` one after another on the merged state, and record what they changed.
+	/// Run `members` one after another on the merged state, and record what they changed. A run
+	/// whose call fails is applied again in halves: only what fails alone is left out.
 	fn reexecute<X: Encode>(
 		&mut self,
 		runtime: &WasmRuntime,
-		members: &[&Admitted<X>],
+		members: &[&Candidate<X>],
 		position: usize,
 		tracer: &Tracer,
 	) -> Result<Vec<Outcome>, BuildError> {
@@ -968,29 +1077,12 @@ where
 		self.merged.set_collect_extrinsics(self.track);
 		let since = Instant::now();
 		let extrinsics: Vec<&X> = members.iter().map(|member| &member.extrinsic).collect();
-		let batch = catch_unwind(AssertUnwindSafe(|| {
-			apply_all(runtime, self.parent, &mut self.merged, first, &extrinsics)
-		}))
-		.ok()
-		.flatten();
-		// A trap in the batch left nothing behind: apply one by one to find the extrinsic that
-		// fails, and leave it out.
-		let outcomes = batch.unwrap_or_else(|| {
-			extrinsics
-				.iter()
-				.map(|extrinsic| {
-					catch_unwind(AssertUnwindSafe(|| {
-						apply(runtime, self.parent, &mut self.merged, extrinsic)
-					}))
-					.unwrap_or_else(|_| Outcome::Failed("the builder panicked".into()))
-				})
-				.collect()
-		});
+		let outcomes = apply_bisecting(runtime, self.parent, &mut self.merged, first, &extrinsics);
 		tracer.record(TraceKind::Apply, position, Some(since), || {
 			format!("extrinsics {first}..{}", first as usize + extrinsics.len())
 		});
 		self.merged.set_collect_extrinsics(false);
-		self.next_index += outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count() as u32;
+		self.next_index += Outcome::applied(&outcomes) as u32;
 		if !self.track {
 			return Ok(outcomes)
 		}
@@ -1020,7 +1112,7 @@ where
 			}
 			.flatten()
 			.map(<[u8]>::to_vec);
-			let (in_base, base) = self.base_value(child.as_ref(), &key);
+			let (in_base, base) = self.base_value(child.as_ref(), &key)?;
 			// Transient keys (written and removed in every extrinsic) end where they began.
 			if now == base {
 				continue

@@ -10,6 +10,7 @@ use sp_core::{
 };
 use sp_externalities::Extensions;
 use sp_state_machine::{Backend, OverlayedChanges, StateMachine};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The runtime's WASM code and the executor that runs it. Cheap to share between threads: the
 /// executor keeps a pool of instances, one per concurrent call.
@@ -39,7 +40,12 @@ impl WasmRuntime {
 	}
 
 	/// Call runtime API `method` with `args` (SCALE-encoded here) on `backend` plus `overlay`, and
-	/// decode its result as an `R`. Writes land in `overlay`.
+	/// decode its result as an `R`.
+	///
+	/// Atomic on `overlay`: the call runs in an overlay transaction of its own, committed only if
+	/// the call returned and its result decodes. A trap, a panic of the executor (a failing read
+	/// of the backend is one) or an undecodable result leaves `overlay` as it was: a runtime call
+	/// that fails halfway never leaves half of its writes behind.
 	pub(crate) fn call<H, B, R>(
 		&self,
 		backend: &B,
@@ -53,20 +59,87 @@ impl WasmRuntime {
 		B: Backend<H>,
 		R: Decode,
 	{
+		overlay.start_transaction();
+		let result = self.execute(backend, overlay, method, &args.encode());
+		let closed = if result.is_ok() {
+			overlay.commit_transaction()
+		} else {
+			overlay.rollback_transaction()
+		};
+		closed.map_err(|_| {
+			BuildError::Invariant("a runtime call closed the builder's transaction")
+		})?;
+		result
+	}
+
+	/// Call `method` like [`Self::call`] and roll back whatever it wrote: for questions to the
+	/// runtime (descriptions, capacity, hot keys), which must not change the state.
+	pub(crate) fn query<H, B, R>(
+		&self,
+		backend: &B,
+		overlay: &mut OverlayedChanges<H>,
+		method: &'static str,
+		args: impl Encode,
+	) -> Result<R, BuildError>
+	where
+		H: Hasher,
+		H::Out: Ord + 'static + codec::Codec,
+		B: Backend<H>,
+		R: Decode,
+	{
+		overlay.start_transaction();
+		let result = self.execute(backend, overlay, method, &args.encode());
+		overlay.rollback_transaction().map_err(|_| {
+			BuildError::Invariant("a runtime call closed the builder's transaction")
+		})?;
+		result
+	}
+
+	/// Run `method` on `input` and decode its result; never panics.
+	fn execute<H, B, R>(
+		&self,
+		backend: &B,
+		overlay: &mut OverlayedChanges<H>,
+		method: &'static str,
+		input: &[u8],
+	) -> Result<R, BuildError>
+	where
+		H: Hasher,
+		H::Out: Ord + 'static + codec::Codec,
+		B: Backend<H>,
+		R: Decode,
+	{
 		let code = self.code();
 		let mut extensions = Extensions::default();
-		let output = StateMachine::new(
-			backend,
-			overlay,
-			&self.executor,
-			method,
-			&args.encode(),
-			&mut extensions,
-			&code,
-			CallContext::Onchain { import: false },
-		)
-		.execute()
-		.map_err(|error| BuildError::Runtime { method, message: error.to_string() })?;
+		let output = catch_unwind(AssertUnwindSafe(|| {
+			StateMachine::new(
+				backend,
+				overlay,
+				&self.executor,
+				method,
+				input,
+				&mut extensions,
+				&code,
+				CallContext::Onchain { import: false },
+			)
+			.execute()
+		}));
+		let output = match output {
+			Ok(output) => output
+				.map_err(|error| BuildError::Runtime { method, message: error.to_string() })?,
+			Err(panic) => {
+				// The panic unwound out of the state machine, which then did not hand the overlay
+				// back to the client: do it here (an error only says it was already handed back).
+				// The caller's transaction then rolls back what the call wrote.
+				overlay.exit_runtime().ok();
+				let message = panic
+					.downcast_ref::<&str>()
+					.map(|s| s.to_string())
+					.or_else(|| panic.downcast_ref::<String>().cloned())
+					.unwrap_or_default();
+				return Err(BuildError::Runtime { method, message: format!("panicked: {message}") })
+			},
+		};
 		R::decode(&mut &output[..]).map_err(|_| BuildError::Undecodable { method })
 	}
 }

@@ -48,8 +48,9 @@ pub struct TraceEvent {
 	/// How long it lasted (`Apply`), zero for instants.
 	pub duration: Duration,
 	/// Details: the key in hex (`Read`, `Write`), the extrinsic index (`Apply`); for `Commit`:
-	/// `kept`, `rejected: <why>` (the key that conflicted), `re-executed`, or a key of the base a
-	/// re-executed group changed (the rest of the block then runs sequentially).
+	/// `kept`, `rejected: <why>` (the key that conflicted), `re-executed`, `refill round <n>`, or
+	/// a key of the base a re-executed group changed (the rest of the block then runs
+	/// sequentially).
 	pub detail: String,
 }
 

@@ -165,36 +165,59 @@ fn after_the_deadline_nothing_more_runs_and_nothing_is_lost() {
 	}
 }
 
-/// One random block: 2 to 50 accounts, up to 40 candidates (transfers, some with a wrong nonce,
-/// some overdrawing), built on 1 thread and on 2, 4 or 8, both checked by the oracle and equal.
+/// One random block: 2 to 50 accounts, up to 40 candidates in a node's opaque form: transfers
+/// (some with a nonce from the future, some overdrawing), accounts that send everything away and
+/// then transfers they cannot pay for (doomed), candidates whose call does not decode, and now
+/// and then a remark longer than a block. Built on 1 thread and on 2, 4 or 8, both checked by the
+/// oracle and equal.
 fn random_block(seed: u64) {
 	let mut rng = StdRng::seed_from_u64(seed);
 	let accounts = rng.gen_range(2..=50usize);
 	let chain = Chain::new(accounts as u32);
 	let mut nonces = vec![0u32; accounts];
-	let candidates: Vec<_> = (0..rng.gen_range(0..=40))
-		.map(|_| {
-			let from = rng.gen_range(0..accounts);
-			let to = rng.gen_range(0..accounts);
-			// One in twenty has a nonce from the future (invalid); the others are in order.
-			let nonce = if rng.gen_ratio(1, 20) {
-				nonces[from] + 3
-			} else {
-				nonces[from] += 1;
-				nonces[from] - 1
-			};
-			let value = if rng.gen_ratio(1, 20) {
-				2 * ENDOWMENT
-			} else {
-				rng.gen_range(1..1_000) * pex_runtime::UNIT
-			};
-			chain.transfer(from, nonce, to, value)
-		})
-		.collect();
-	let sequential = chain.build(1, candidates.clone());
+	let mut candidates = Vec::new();
+	for _ in 0..rng.gen_range(0..=40) {
+		let from = rng.gen_range(0..accounts);
+		let to = rng.gen_range(0..accounts);
+		let next_nonce = |nonces: &mut Vec<u32>| {
+			nonces[from] += 1;
+			nonces[from] - 1
+		};
+		let candidate = match rng.gen_range(0..40) {
+			// A nonce from the future: invalid.
+			0 | 1 => opaque(&chain.transfer(from, nonces[from] + 3, to, pex_runtime::UNIT)),
+			// More than the sender has: a failing dispatch, which pays its fee.
+			2 | 3 => opaque(&chain.transfer(from, next_nonce(&mut nonces), to, 2 * ENDOWMENT)),
+			// Everything away: the sender's later transfers are doomed.
+			4 => {
+				let all = pallet_balances::Call::transfer_all {
+					dest: sp_runtime::MultiAddress::Id(chain.account(to)),
+					keep_alive: false,
+				};
+				let call = pex_runtime::RuntimeCall::Balances(all);
+				opaque(&chain.signed(from, next_nonce(&mut nonces), call))
+			},
+			5 => undecodable(&chain.transfer(from, next_nonce(&mut nonces), to, pex_runtime::UNIT)),
+			6 if rng.gen_ratio(1, 8) => {
+				let remark = frame_system::Call::remark { remark: vec![1; 4 << 20] };
+				opaque(&chain.signed(
+					from,
+					next_nonce(&mut nonces),
+					pex_runtime::RuntimeCall::System(remark),
+				))
+			},
+			_ => {
+				let value = rng.gen_range(1..1_000) * pex_runtime::UNIT;
+				opaque(&chain.transfer(from, next_nonce(&mut nonces), to, value))
+			},
+		};
+		candidates.push(candidate);
+	}
+	let options = |threads| BuildOptions { threads, ..Default::default() };
+	let sequential = chain.build_opaque(options(1), candidates.clone());
 	assert_imports(&chain, &sequential);
 	let threads = [2, 4, 8][rng.gen_range(0..3)];
-	let parallel = chain.build(threads, candidates);
+	let parallel = chain.build_opaque(options(threads), candidates);
 	assert_imports(&chain, &parallel);
 	assert_eq!(parallel.block, sequential.block, "seed {seed}: {threads} threads");
 	assert_eq!(parallel.left_out, sequential.left_out, "seed {seed}");
