@@ -38,6 +38,7 @@ const USAGE: &str =
   all-conflict [--txs T]
   deploy       [--deploys D] [--transfers T]
   undeclared   [--calls C]
+  doomed       [--doomed D] [--valid V] [--block-ms B]   (not in the suite: refill rounds)
   suite        [--smoke] [--out DIR]        (writes DIR/report.md, results.csv, *.svg)
   partition    [--transactions N] [--lanes L]
   common: [--threads N] [--reps R] [--warmup W] [--seed S]
@@ -184,6 +185,15 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, ArgsError> {
 		),
 		"undeclared" => Command::Scenario(
 			Scenario::Undeclared { calls: flags.number("--calls", 200, false)? },
+			flags.settings()?,
+			trace.clone(),
+		),
+		"doomed" => Command::Scenario(
+			Scenario::Doomed {
+				doomed: flags.number("--doomed", 2_000, true)?,
+				valid: flags.number("--valid", 2_000, true)?,
+				block_ms: flags.number("--block-ms", 1_000, false)?,
+			},
 			flags.settings()?,
 			trace.clone(),
 		),
@@ -385,6 +395,14 @@ mod tests {
 		assert!(matches!(
 			parse(args("partition --lanes 4")),
 			Ok(Command::Partition { lanes: 4, .. })
+		));
+		assert!(matches!(
+			parse(args("doomed --doomed 300 --valid 500 --block-ms 100")),
+			Ok(Command::Scenario(
+				Scenario::Doomed { doomed: 300, valid: 500, block_ms: 100 },
+				_,
+				None
+			))
 		));
 	}
 

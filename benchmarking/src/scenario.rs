@@ -60,6 +60,19 @@ pub enum Scenario {
 		/// Extrinsics, rounded down to a multiple of 4.
 		calls: u32,
 	},
+	/// `doomed` transfers the runtime refuses (each a nonce from the future, from its own
+	/// account) ahead of `valid` transfers between pairs of other accounts, in blocks of
+	/// `block_ms` milliseconds of compute: more candidates than a block holds, the doomed first.
+	/// Measures what refill rounds cost (a builder that reserves capacity for doomed extrinsics
+	/// and never gives it back builds an empty block here).
+	Doomed {
+		/// Transfers with a nonce from the future.
+		doomed: u32,
+		/// Valid transfers after them.
+		valid: u32,
+		/// The block's compute time (`BlockComputeMillis`), within the runtime's range.
+		block_ms: u64,
+	},
 }
 
 /// Relays and Payers the `undeclared` scenario deploys (calls through one contract conflict by
@@ -75,6 +88,15 @@ impl Scenario {
 			Scenario::AllConflict { .. } => "all-conflict",
 			Scenario::Deploy { .. } => "deploy",
 			Scenario::Undeclared { .. } => "undeclared",
+			Scenario::Doomed { .. } => "doomed",
+		}
+	}
+
+	/// The compute time its chain allows a block (`BlockComputeMillis`).
+	pub fn block_compute_millis(&self) -> u64 {
+		match *self {
+			Scenario::Doomed { block_ms, .. } => block_ms,
+			_ => BENCH_BLOCK_COMPUTE_MILLIS,
 		}
 	}
 
@@ -87,6 +109,8 @@ impl Scenario {
 				deploys.saturating_add(transfers.max(1).saturating_mul(2)),
 			Scenario::Undeclared { calls } =>
 				(calls / 4).saturating_mul(5).saturating_add(Undeclared::FIRST_CALLER as u32),
+			Scenario::Doomed { doomed, valid, .. } =>
+				doomed.saturating_add(valid.saturating_mul(2)),
 		}
 	}
 
@@ -98,6 +122,7 @@ impl Scenario {
 			Scenario::AllConflict { txs } => txs,
 			Scenario::Deploy { deploys, transfers } => deploys.saturating_add(transfers),
 			Scenario::Undeclared { calls } => calls / 4 * 4,
+			Scenario::Doomed { doomed, valid, .. } => doomed.saturating_add(valid),
 		}
 	}
 
@@ -111,6 +136,9 @@ impl Scenario {
 			Scenario::Zipf { exponent, .. } if !(exponent.is_finite() && exponent >= 0.0) =>
 				invalid("the exponent must be a finite number, at least 0"),
 			Scenario::Undeclared { calls } if calls < 4 => invalid("at least 4 calls"),
+			Scenario::Doomed { block_ms, .. }
+				if !pex_runtime::configs::BLOCK_COMPUTE_MILLIS_RANGE.contains(&block_ms) =>
+				invalid("the block's compute time must be within 100..=60000 ms"),
 			_ if self.candidates() == 0 => invalid("no extrinsics"),
 			_ if self.accounts() > 1_000_000 => invalid("more than 1,000,000 accounts"),
 			_ => Ok(()),
@@ -122,7 +150,7 @@ impl Scenario {
 	pub fn chain(&self) -> Result<Chain, BenchError> {
 		self.validate()?;
 		let mut chain =
-			Chain::with_block_compute(self.accounts(), Some(BENCH_BLOCK_COMPUTE_MILLIS));
+			Chain::with_block_compute(self.accounts(), Some(self.block_compute_millis()));
 		if let Scenario::Undeclared { .. } = self {
 			let setup = Undeclared::deploy_extrinsics(&chain);
 			let count = setup.len();
@@ -189,6 +217,16 @@ impl Scenario {
 				extrinsics
 			},
 			Scenario::Undeclared { calls } => Undeclared::calls(chain, calls / 4),
+			Scenario::Doomed { doomed, valid, .. } => {
+				// Account d sends with nonce 1 while its nonce is 0; valid sender v pays its own
+				// receiver, so valid transfers share no account.
+				let (doomed, valid) = (doomed as usize, valid as usize);
+				let plan: Vec<_> = (0..doomed)
+					.map(|d| (d, 1, (d + 1) % chain.keys.len(), UNIT))
+					.chain((0..valid).map(|v| (doomed + 2 * v, 0, doomed + 2 * v + 1, UNIT)))
+					.collect();
+				chain.transfers(&plan)
+			},
 		})
 	}
 }
@@ -204,6 +242,8 @@ impl fmt::Display for Scenario {
 			Scenario::Deploy { deploys, transfers } =>
 				write!(f, "deploy --deploys {deploys} --transfers {transfers}"),
 			Scenario::Undeclared { calls } => write!(f, "undeclared --calls {calls}"),
+			Scenario::Doomed { doomed, valid, block_ms } =>
+				write!(f, "doomed --doomed {doomed} --valid {valid} --block-ms {block_ms}"),
 		}
 	}
 }
@@ -333,6 +373,9 @@ mod tests {
 		assert!(Scenario::Undeclared { calls: 3 }.validate().is_err());
 		assert!(Scenario::Transfers { accounts: 2_000_000, txs: 1 }.validate().is_err());
 		assert!(Scenario::Zipf { exponent: 1.0, accounts: 10, txs: 10 }.validate().is_ok());
+		assert!(Scenario::Doomed { doomed: 1, valid: 1, block_ms: 99 }.validate().is_err());
+		assert!(Scenario::Doomed { doomed: 0, valid: 0, block_ms: 100 }.validate().is_err());
+		assert!(Scenario::Doomed { doomed: 0, valid: 1, block_ms: 100 }.validate().is_ok());
 	}
 
 	#[test]

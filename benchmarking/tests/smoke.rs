@@ -150,3 +150,25 @@ fn a_scenario_is_a_function_of_its_parameters_and_seed() {
 	let refused = Scenario::Transfers { accounts: 10, txs: 5 }.extrinsics(&small, 1);
 	assert!(matches!(refused, Err(pex_bench::BenchError::Parameter(_))), "{refused:?}");
 }
+
+#[test]
+fn the_doomed_scenario_fills_the_block_as_stock_does_through_refill_rounds() {
+	// 100 ms blocks hold 98 transfers: 150 doomed transfers take more than a block's capacity
+	// in admission, and refill rounds must give it to the 150 valid ones behind them.
+	let scenario = Scenario::Doomed { doomed: 150, valid: 150, block_ms: 100 };
+	let chain = scenario.chain().expect("a chain");
+	let candidates = scenario.extrinsics(&chain, 1).expect("extrinsics");
+	assert_eq!(candidates.len(), 300);
+	let settings = smoke_settings();
+	let hidden = indicatif::ProgressBar::hidden();
+	// The check round fails the run if pex's block holds other extrinsics than stock's.
+	let result = pex_bench::measure::measure(&scenario, &chain, &candidates, &settings, &hidden)
+		.expect("pex and stock agree");
+	assert_eq!(result.extrinsics, 98);
+	for threads in [1, 2] {
+		let stats = result.get(Contestant::Pex(threads)).and_then(|m| m.median_stats());
+		let stats = stats.expect("pex's stats");
+		assert!(stats.refill_rounds >= 2, "{threads} threads: {stats:?}");
+		assert_eq!(stats.refilled_extrinsics, 98);
+	}
+}

@@ -346,6 +346,10 @@ const CHUNKS_PER_THREAD: usize = 4;
 /// the capacity left, so the last one covers `2^15` blocks' worth of candidates.
 pub const MAX_REFILL_ROUNDS: usize = 16;
 
+/// Candidates of a refill round applied in one runtime call: the deadline is checked between
+/// calls.
+const REFILL_CALL_EXTRINSICS: usize = 512;
+
 /// Split `groups` (in block order) into about `count` runs of consecutive groups holding about
 /// the same number of extrinsics; a group is never split.
 fn chunk_groups(groups: &[Vec<usize>], count: usize) -> Vec<Range<usize>> {
@@ -545,6 +549,8 @@ impl ParallelBlockBuilder {
 					.for_each(|(member, outcome)| inclusion.report(member, outcome));
 			}
 		}
+		// The last kept runs' hot keys are merged here, so that the refill's time is its own.
+		commit.flush()?;
 		stats.commit = phase.elapsed();
 
 		let phase = Instant::now();
@@ -635,7 +641,8 @@ impl ParallelBlockBuilder {
 
 	/// Step 7: while candidates that did not fit remain and one of them fits the capacity the
 	/// runtime reports on the merged state, admit more of them in pool order and apply them on
-	/// the merged state in one runtime call. Round `r` (from 1) admits up to `2^(r-1)` times the
+	/// the merged state (in runtime calls of at most [`REFILL_CALL_EXTRINSICS`], the deadline
+	/// checked between them). Round `r` (from 1) admits up to `2^(r-1)` times the
 	/// capacity left, so that refused extrinsics cannot hold the block back for long; what does
 	/// not fit any more the runtime refuses (`ExhaustsResources`), and it stays out. Returns the
 	/// candidates still waiting, in pool order.
@@ -677,12 +684,20 @@ impl ParallelBlockBuilder {
 				break
 			}
 			stats.refill_rounds += 1;
-			let position = commit.next_index as usize;
-			let members: Vec<&Candidate<X>> = chosen.iter().collect();
-			let outcomes = commit.reexecute(&self.runtime, &members, position, tracer)?;
-			tracer.record(TraceKind::Commit, position, None, || {
-				format!("refill round {}", round + 1)
-			});
+			// In calls of a bounded size, so that the deadline can stop a long round.
+			let mut outcomes = Vec::with_capacity(chosen.len());
+			for call in chosen.chunks(REFILL_CALL_EXTRINSICS) {
+				if past_deadline() {
+					outcomes.extend(call.iter().map(|_| Outcome::Late));
+					continue
+				}
+				let position = commit.next_index as usize;
+				let members: Vec<&Candidate<X>> = call.iter().collect();
+				outcomes.extend(commit.reexecute(&self.runtime, &members, position, tracer)?);
+				tracer.record(TraceKind::Commit, position, None, || {
+					format!("refill round {}", round + 1)
+				});
+			}
 			stats.refilled_extrinsics += Outcome::applied(&outcomes);
 			chosen
 				.iter()
@@ -859,7 +874,7 @@ impl Entry {
 /// Why a chunk's parallel result was not kept (its groups run again on the merged state).
 #[derive(Debug)]
 enum Rejection {
-	/// Its runtime call trapped: there is no result.
+	/// Its runtime call failed (a trap, a failing read of the parent state): no result.
 	NoResult,
 	/// An earlier re-executed group changed a key the base wrote, which no parallel run can
 	/// have seen.
@@ -881,7 +896,7 @@ impl std::fmt::Display for Rejection {
 			Some(trie) => format!("{} in child trie {}", hex(key), hex(trie)),
 		};
 		match self {
-			Rejection::NoResult => write!(f, "the runtime call trapped"),
+			Rejection::NoResult => write!(f, "its runtime call failed (a trap, a failing read)"),
 			Rejection::Poisoned => write!(f, "the block runs sequentially from here"),
 			Rejection::Moved => write!(f, "an earlier extrinsic was left out"),
 			Rejection::Read(k) => write!(f, "read {}, which an earlier group changed", key(k)),
