@@ -59,17 +59,7 @@ impl WasmRuntime {
 		B: Backend<H>,
 		R: Decode,
 	{
-		overlay.start_transaction();
-		let result = self.execute(backend, overlay, method, &args.encode());
-		let closed = if result.is_ok() {
-			overlay.commit_transaction()
-		} else {
-			overlay.rollback_transaction()
-		};
-		closed.map_err(|_| {
-			BuildError::Invariant("a runtime call closed the builder's transaction")
-		})?;
-		result
+		self.in_transaction(backend, overlay, method, &args.encode(), true)
 	}
 
 	/// Call `method` like [`Self::call`] and roll back whatever it wrote: for questions to the
@@ -87,9 +77,33 @@ impl WasmRuntime {
 		B: Backend<H>,
 		R: Decode,
 	{
+		self.in_transaction(backend, overlay, method, &args.encode(), false)
+	}
+
+	/// Run `method` in an overlay transaction of its own: committed if `keep` is set and the
+	/// call succeeded, rolled back otherwise.
+	fn in_transaction<H, B, R>(
+		&self,
+		backend: &B,
+		overlay: &mut OverlayedChanges<H>,
+		method: &'static str,
+		input: &[u8],
+		keep: bool,
+	) -> Result<R, BuildError>
+	where
+		H: Hasher,
+		H::Out: Ord + 'static + codec::Codec,
+		B: Backend<H>,
+		R: Decode,
+	{
 		overlay.start_transaction();
-		let result = self.execute(backend, overlay, method, &args.encode());
-		overlay.rollback_transaction().map_err(|_| {
+		let result = self.execute(backend, overlay, method, input);
+		let closed = if keep && result.is_ok() {
+			overlay.commit_transaction()
+		} else {
+			overlay.rollback_transaction()
+		};
+		closed.map_err(|_| {
 			BuildError::Invariant("a runtime call closed the builder's transaction")
 		})?;
 		result
