@@ -808,19 +808,15 @@ where
 	if extrinsics.is_empty() {
 		return Ok(Vec::new())
 	}
-	// The length is checked inside the call's transaction: a wrong answer leaves nothing.
-	overlay.start_transaction();
-	let results: Result<Vec<ApplyExtrinsicResult>, _> =
-		runtime.call(backend, overlay, APPLY_MANY, (first_index, extrinsics));
-	let results = match results {
-		Ok(results) if results.len() == extrinsics.len() => Ok(results),
-		Ok(_) => Err(BuildError::Undecodable { method: APPLY_MANY }),
-		Err(error) => Err(error),
-	};
-	let closed =
-		if results.is_ok() { overlay.commit_transaction() } else { overlay.rollback_transaction() };
-	closed.map_err(|_| BuildError::Invariant("the builder's transaction was closed"))?;
-	Ok(results?
+	// One answer per extrinsic, or the call leaves nothing behind.
+	let results: Vec<ApplyExtrinsicResult> = runtime.call_checked(
+		backend,
+		overlay,
+		APPLY_MANY,
+		(first_index, extrinsics),
+		|results| Vec::len(results) == extrinsics.len(),
+	)?;
+	Ok(results
 		.into_iter()
 		.map(|result| match result {
 			Ok(_) => Outcome::Applied,

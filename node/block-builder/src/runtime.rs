@@ -59,7 +59,27 @@ impl WasmRuntime {
 		B: Backend<H>,
 		R: Decode,
 	{
-		self.in_transaction(backend, overlay, method, &args.encode(), true)
+		self.call_checked(backend, overlay, method, args, |_| true)
+	}
+
+	/// [`Self::call`], whose result must also pass `check` (e.g. one answer per extrinsic):
+	/// otherwise it is [`BuildError::Undecodable`] and the call's writes are rolled back, like
+	/// those of a call that failed.
+	pub(crate) fn call_checked<H, B, R>(
+		&self,
+		backend: &B,
+		overlay: &mut OverlayedChanges<H>,
+		method: &'static str,
+		args: impl Encode,
+		check: impl FnOnce(&R) -> bool,
+	) -> Result<R, BuildError>
+	where
+		H: Hasher,
+		H::Out: Ord + 'static + codec::Codec,
+		B: Backend<H>,
+		R: Decode,
+	{
+		self.in_transaction(backend, overlay, method, &args.encode(), true, check)
 	}
 
 	/// Call `method` like [`Self::call`] and roll back whatever it wrote: for questions to the
@@ -77,18 +97,20 @@ impl WasmRuntime {
 		B: Backend<H>,
 		R: Decode,
 	{
-		self.in_transaction(backend, overlay, method, &args.encode(), false)
+		self.in_transaction(backend, overlay, method, &args.encode(), false, |_| true)
 	}
 
-	/// Run `method` in an overlay transaction of its own: committed if `keep` is set and the
-	/// call succeeded, rolled back otherwise.
+	/// Run `method` in an overlay transaction of its own. A result `check` refuses is
+	/// [`BuildError::Undecodable`]. The writes are committed if `keep_writes` is set and the call
+	/// succeeded, rolled back otherwise.
 	fn in_transaction<H, B, R>(
 		&self,
 		backend: &B,
 		overlay: &mut OverlayedChanges<H>,
 		method: &'static str,
 		input: &[u8],
-		keep: bool,
+		keep_writes: bool,
+		check: impl FnOnce(&R) -> bool,
 	) -> Result<R, BuildError>
 	where
 		H: Hasher,
@@ -97,8 +119,14 @@ impl WasmRuntime {
 		R: Decode,
 	{
 		overlay.start_transaction();
-		let result = self.execute(backend, overlay, method, input);
-		let closed = if keep && result.is_ok() {
+		let result = self.execute(backend, overlay, method, input).and_then(|r| {
+			if check(&r) {
+				Ok(r)
+			} else {
+				Err(BuildError::Undecodable { method })
+			}
+		});
+		let closed = if keep_writes && result.is_ok() {
 			overlay.commit_transaction()
 		} else {
 			overlay.rollback_transaction()

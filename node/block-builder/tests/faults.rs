@@ -299,6 +299,15 @@ fn a_read_failing_in_a_re_execution_of_a_moved_group_leaves_no_half_applied_run(
 	assert!(blocks.windows(2).all(|w| w[0] == w[1]), "one block on every thread count");
 }
 
+/// Check that a build failed as a whole in runtime call `site`, with an error, not a block.
+fn assert_fails_in(result: Result<BuiltBlock<Block>, BuildError>, site: &str) {
+	match result {
+		Err(BuildError::Runtime { method, .. }) => assert_eq!(method, site),
+		Err(other) => panic!("{site}: another error: {other}"),
+		Ok(_) => panic!("{site}: built a block on a state it could not read"),
+	}
+}
+
 #[test]
 fn a_read_failing_in_the_base_fails_the_build_with_an_error_not_a_panic() {
 	let chain = Chain::new(10);
@@ -317,11 +326,7 @@ fn a_read_failing_in_the_base_fails_the_build_with_an_error_not_a_panic() {
 	for (key, site) in sites {
 		for threads in [1, 2, 4, 8] {
 			let faulty = FaultyBackend::always(&chain.state, std::slice::from_ref(&key));
-			match build_on(&chain, &faulty, threads, four_transfers(&chain)) {
-				Err(BuildError::Runtime { method, .. }) => assert_eq!(method, site),
-				Err(other) => panic!("{site}: another error: {other}"),
-				Ok(_) => panic!("{site}: built a block on a state it could not read"),
-			}
+			assert_fails_in(build_on(&chain, &faulty, threads, four_transfers(&chain)), site);
 		}
 	}
 }
@@ -334,12 +339,10 @@ fn a_read_failing_in_finalize_fails_the_build_with_an_error_not_a_panic() {
 	let key = pallet_transaction_payment::NextFeeMultiplier::<Runtime>::hashed_key().to_vec();
 	for threads in [1, 2, 4, 8] {
 		let faulty = FaultyBackend::always(&chain.state, std::slice::from_ref(&key));
-		match build_on(&chain, &faulty, threads, Vec::new()) {
-			Err(BuildError::Runtime { method, .. }) =>
-				assert_eq!(method, "BlockBuilder_finalize_block"),
-			Err(other) => panic!("another error: {other}"),
-			Ok(_) => panic!("built a block on a state it could not read"),
-		}
+		assert_fails_in(
+			build_on(&chain, &faulty, threads, Vec::new()),
+			"BlockBuilder_finalize_block",
+		);
 	}
 }
 
