@@ -1,11 +1,12 @@
 # pex: the two commands of the README, and what they are made of. `.ci/run` calls `make test`.
 #
-#   make run    install what is missing, build, run the main job (today: the pex-bench demo)
+#   make run    install what is missing, build the node (release) and run a development chain
 #   make test   install what is missing, then fmt, clippy, rustdoc, the test suite (which builds
 #               the runtime's WASM blob, and with it every no_std crate) and the one-release-line
 #               dependency check: exactly what CI runs
 
 SHELL := /bin/bash
+CARGO_TARGET_DIR_OR_DEFAULT := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 .SHELLFLAGS := -eu -o pipefail -c
 
 APT_PACKAGES := protobuf-compiler clang libclang-dev
@@ -20,8 +21,19 @@ export WASM_BUILD_WORKSPACE_HINT := $(CURDIR)
 
 .PHONY: run test deps fmt fmt-check clippy docs unit-tests dependency-check bench bench-partition
 
+# A single-authority development chain (Alice) in a temporary directory, blocks built in parallel.
 run: deps
-	cargo run --release -p pex-bench -- partition
+	cargo build --release -p pex-node -p pex-bench
+	@echo ""
+	@echo "pex-node --dev --tmp: a development chain; Alice authors every block, pex builds them."
+	@echo "  polkadot.js apps:  https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944"
+	@echo "                     (or any client on ws://127.0.0.1:9944)"
+	@echo "  Prometheus:        http://127.0.0.1:9615/metrics   (the pex_ metrics)"
+	@echo "  build stats:       curl -s -H 'Content-Type: application/json' \\"
+	@echo "                       -d '{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"pex_buildStats\",\"params\":[4]}' http://127.0.0.1:9944"
+	@echo "  load (other shell): $(CARGO_TARGET_DIR_OR_DEFAULT)/release/pex-bench load --url ws://127.0.0.1:9944 --accounts 100 --tps 200 --duration 60"
+	@echo ""
+	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/pex-node --dev --tmp
 
 test: deps fmt-check clippy docs unit-tests dependency-check
 	@echo "make test: all checks passed"

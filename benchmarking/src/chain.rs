@@ -9,11 +9,12 @@ use pex_runtime::{
 	UncheckedExtrinsic, VERSION,
 };
 use rayon::prelude::*;
+use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
 use sp_core::{crypto::Pair as _, sr25519, traits::CallContext, H256};
 use sp_runtime::{
 	generic,
 	traits::{BlakeTwo256, Block as BlockT},
-	BuildStorage, MultiAddress, MultiSignature, OpaqueExtrinsic, StateVersion,
+	BuildStorage, Digest, DigestItem, MultiAddress, MultiSignature, OpaqueExtrinsic, StateVersion,
 };
 use sp_state_machine::{InMemoryBackend, OverlayedChanges, StateMachine};
 use std::sync::{Arc, OnceLock};
@@ -143,17 +144,22 @@ impl Chain {
 			.collect()
 	}
 
-	/// Inputs of the next block, six seconds after the previous one.
+	/// Inputs of the next block: block `n` is authored in Aura slot `n` (its pre-runtime
+	/// digest) at the slot's start, `n` slots of six seconds after time zero, as an Aura node
+	/// would (pallet-aura checks that the timestamp falls into the digest's slot).
 	pub fn next_block(&self) -> BlockInputs<Block> {
-		let now = 6_000 * u64::from(self.best.1 + 1);
+		let number = self.best.1 + 1;
+		let slot = u64::from(number);
+		let now = pex_runtime::configs::MILLISECS_PER_BLOCK * slot;
 		let mut inherent_data = sp_inherents::InherentData::new();
 		inherent_data
 			.put_data(sp_timestamp::INHERENT_IDENTIFIER, &now)
 			.expect("a timestamp encodes");
+		let aura = DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode());
 		BlockInputs {
 			parent_hash: self.best.0,
-			number: self.best.1 + 1,
-			digest: Default::default(),
+			number,
+			digest: Digest { logs: vec![aura] },
 			inherent_data,
 		}
 	}

@@ -19,6 +19,7 @@
 pub mod chain;
 pub mod chart;
 pub mod contracts;
+pub mod load;
 pub mod measure;
 pub mod memory;
 pub mod report;

@@ -8,6 +8,7 @@
 //! pex-bench undeclared   [--calls C]
 //! pex-bench suite        [--smoke] [--out DIR]
 //! pex-bench partition    [--transactions N] [--lanes L]
+//! pex-bench load         [--url WS] [--accounts N] [--tps T] [--duration S] [--seed S]
 //! ```
 //!
 //! Every command but `partition` also takes `--threads N` (pex on 1..=N threads, default all
@@ -16,6 +17,7 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use pex_bench::{
+	load::{run_load, LoadConfig},
 	measure::{self, Settings},
 	report::{self, Machine},
 	scenario::Scenario,
@@ -41,6 +43,8 @@ const USAGE: &str =
   doomed       [--doomed D] [--valid V] [--block-ms B]   (not in the suite: refill rounds)
   suite        [--smoke] [--out DIR]        (writes DIR/report.md, results.csv, *.svg)
   partition    [--transactions N] [--lanes L]
+  load         [--url WS] [--accounts N] [--tps T] [--duration S] [--seed S]
+               (transfers against a running pex-node, e.g. `make run`)
   common: [--threads N] [--reps R] [--warmup W] [--seed S]
   scenarios also: [--trace FILE]  (a traced build's Chrome trace, and why chunks were rejected)";
 
@@ -53,6 +57,8 @@ enum Command {
 	Suite { config: SuiteConfig, settings: Settings, out: PathBuf },
 	/// The partition demo.
 	Partition { transactions: usize, lanes: usize, seed: u64 },
+	/// Transfers against a running node.
+	Load(LoadConfig),
 }
 
 /// Why the command line was not understood.
@@ -215,6 +221,15 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, ArgsError> {
 			lanes: flags.number("--lanes", 2, false)?,
 			seed: flags.number("--seed", 42, true)?,
 		},
+		"load" if trace.is_some() =>
+			return Err(ArgsError::UnknownFlag { command: command.clone(), flag: "--trace".into() }),
+		"load" => Command::Load(LoadConfig {
+			url: flags.take("--url").flatten().unwrap_or_else(|| "ws://127.0.0.1:9944".into()),
+			accounts: flags.number("--accounts", 100, false)?,
+			tps: flags.number("--tps", 100, false)?,
+			duration: std::time::Duration::from_secs(flags.number("--duration", 60, false)?),
+			seed: flags.number("--seed", 42, true)?,
+		}),
 		other => return Err(ArgsError::UnknownCommand(other.to_string())),
 	};
 	flags.finish()?;
@@ -354,6 +369,7 @@ fn main() -> ExitCode {
 		Command::Suite { config, settings, out } => pex_bench::ensure_wasm()
 			.and_then(|()| run_suite(config, settings, out))
 			.map_err(|e| e.to_string()),
+		Command::Load(config) => run_load_command(config),
 	};
 	match outcome {
 		Ok(()) => ExitCode::SUCCESS,
@@ -362,6 +378,53 @@ fn main() -> ExitCode {
 			ExitCode::FAILURE
 		},
 	}
+}
+
+/// `pex-bench load`: fund, submit, follow finalization, print each block and the rate.
+fn run_load_command(config: &LoadConfig) -> Result<(), String> {
+	let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+	let progress = progress_bar();
+	if let Ok(style) =
+		ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
+	{
+		progress.set_style(style.progress_chars("=> "));
+	}
+	let report = runtime.block_on(run_load(config, &progress)).map_err(|e| e.to_string())?;
+	println!("| block | transfers | builder | groups | parallel | re-executed | build ms |");
+	println!("|---:|---:|---|---:|---:|---:|---:|");
+	for block in &report.blocks {
+		let stats = report.stats.get(&block.number);
+		let field = |name: &str| {
+			stats
+				.and_then(|s| s.get(name))
+				.map_or_else(|| "-".to_string(), |v| v.to_string())
+		};
+		let parallel = stats
+			.and_then(|s| s.get("parallelFraction"))
+			.and_then(serde_json::Value::as_f64)
+			.map_or_else(|| "-".into(), |f| format!("{:.0} %", f * 100.0));
+		let build_ms = stats
+			.and_then(|s| s.pointer("/phasesMs/total"))
+			.and_then(serde_json::Value::as_f64)
+			.map_or_else(|| "-".into(), |ms| format!("{ms:.0}"));
+		println!(
+			"| {} | {} | {} | {} | {parallel} | {} | {build_ms} |",
+			block.number,
+			block.signed,
+			field("builder").trim_matches('"'),
+			field("groups"),
+			field("reexecutedExtrinsics"),
+		);
+	}
+	println!(
+		"\n{} transfers submitted ({} refused at submission), {} finalized in {:.1} s: {:.1} finalized per second",
+		report.submitted,
+		report.refused,
+		report.finalized(),
+		report.elapsed.as_secs_f64(),
+		report.finalized_per_second(),
+	);
+	Ok(())
 }
 
 #[cfg(test)]
@@ -395,6 +458,10 @@ mod tests {
 		assert!(matches!(
 			parse(args("partition --lanes 4")),
 			Ok(Command::Partition { lanes: 4, .. })
+		));
+		assert!(matches!(
+			parse(args("load --accounts 50 --tps 20 --duration 5")),
+			Ok(Command::Load(LoadConfig { accounts: 50, tps: 20, .. }))
 		));
 		assert!(matches!(
 			parse(args("doomed --doomed 300 --valid 500 --block-ms 100")),

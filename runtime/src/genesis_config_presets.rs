@@ -1,11 +1,17 @@
-//! Genesis presets: `development`, `local_testnet`, and `benchmark-<n>`.
+//! Genesis presets: `development` (authority: Alice), `local_testnet` (authorities: Alice, Bob
+//! and Charlie), and `benchmark-<n>` (authority: Alice).
 
-use crate::{AccountId, BalancesConfig, ReviveConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{
+	AccountId, AuraConfig, BalancesConfig, GrandpaConfig, ReviveConfig, RuntimeGenesisConfig,
+	SudoConfig, UNIT,
+};
 use alloc::{format, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
-use sp_keyring::Sr25519Keyring;
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 /// What every funded account starts with.
 pub const ENDOWMENT: u128 = 1_000_000 * UNIT;
@@ -21,8 +27,30 @@ pub fn benchmark_account(n: u32) -> AccountId {
 	AccountId::new(bytes)
 }
 
-fn genesis(endowed: Vec<AccountId>, root: AccountId) -> Value {
+/// The development authorities of the presets, by name: `//Alice`, `//Bob` and `//Charlie`
+/// (what `--alice`, `--bob` and `--charlie` put in a node's keystore).
+pub const AUTHORITIES: [(Sr25519Keyring, Ed25519Keyring); 3] = [
+	(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+	(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+	(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+];
+
+/// The session keys of the first `count` of [`AUTHORITIES`]: the sr25519 key for Aura and the
+/// ed25519 key for GRANDPA.
+pub fn authority_keys(count: usize) -> Vec<(AuraId, GrandpaId)> {
+	AUTHORITIES[..count.min(AUTHORITIES.len())]
+		.iter()
+		.map(|(aura, grandpa)| (aura.public().into(), grandpa.public().into()))
+		.collect()
+}
+
+fn genesis(endowed: Vec<AccountId>, root: AccountId, authorities: usize) -> Value {
+	let keys = authority_keys(authorities);
 	build_struct_json_patch!(RuntimeGenesisConfig {
+		aura: AuraConfig { authorities: keys.iter().map(|(aura, _)| aura.clone()).collect() },
+		grandpa: GrandpaConfig {
+			authorities: keys.iter().map(|(_, grandpa)| (grandpa.clone(), 1)).collect(),
+		},
 		balances: BalancesConfig {
 			balances: endowed.iter().cloned().map(|account| (account, ENDOWMENT)).collect(),
 		},
@@ -33,29 +61,31 @@ fn genesis(endowed: Vec<AccountId>, root: AccountId) -> Value {
 }
 
 /// The twelve well-known development accounts (Alice to Ferdie and their stashes), funded and
-/// mapped; Alice is root.
+/// mapped; Alice is root and the only authority.
 fn development() -> Value {
 	genesis(
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
+		1,
 	)
 }
 
 /// A local test network: only the six validator-style dev accounts (Alice to Ferdie, no stash
-/// accounts) are funded and mapped; Alice is root.
+/// accounts) are funded and mapped; Alice is root; Alice, Bob and Charlie are authorities.
 fn local_testnet() -> Value {
 	genesis(
 		Sr25519Keyring::invulnerable().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
+		3,
 	)
 }
 
-/// `n` benchmark accounts plus the development accounts; Alice is root.
+/// `n` benchmark accounts plus the development accounts; Alice is root and the only authority.
 fn benchmark(n: u32) -> Value {
 	let mut endowed: Vec<AccountId> =
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect();
 	endowed.extend((0..n).map(benchmark_account));
-	genesis(endowed, Sr25519Keyring::Alice.to_account_id())
+	genesis(endowed, Sr25519Keyring::Alice.to_account_id(), 1)
 }
 
 /// The preset named `id`, as JSON.

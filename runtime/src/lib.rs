@@ -1,10 +1,10 @@
 //! # pex runtime
 //!
-//! The FRAME runtime of a pex chain: balances, transaction fees, sudo governance, pallet-revive
-//! as the contract engine (EVM and PolkaVM code), and `pallet-batch-deploy`, which deploys whole
-//! contract suites through pallet-revive. It implements `pex_primitives::ParallelExecutionApi`,
-//! so the parallel block builder knows what every extrinsic touches and how block-wide items
-//! merge.
+//! The FRAME runtime of a pex chain: balances, transaction fees, sudo governance, Aura block
+//! production and GRANDPA finality, pallet-revive as the contract engine (EVM and PolkaVM code),
+//! and `pallet-batch-deploy`, which deploys whole contract suites through pallet-revive. It
+//! implements `pex_primitives::ParallelExecutionApi`, so the parallel block builder knows what
+//! every extrinsic touches and how block-wide items merge.
 //!
 //! Built to WASM by substrate-wasm-builder (`wasm32v1-none`); with `std` it also runs natively,
 //! for tests. The blob: `target/<profile>/wbuild/pex-runtime/pex_runtime.wasm`
@@ -17,6 +17,14 @@
 //! treasury's account: one account credited by every extrinsic would make every two extrinsics
 //! conflict. The fee multiplier is constant, so `TransactionPayment::NextFeeMultiplier` is not
 //! written per extrinsic either.
+//!
+//! ## Consensus
+//!
+//! Aura authors one block per slot of [`configs::MILLISECS_PER_BLOCK`] (the timestamp
+//! inherent must fall into the slot named by the block's Aura pre-runtime digest), GRANDPA
+//! finalizes. Both authority sets come from the genesis preset; an authority's session keys are
+//! [`opaque::SessionKeys`] (an sr25519 Aura key and an ed25519 GRANDPA key). Neither pallet
+//! writes storage inside an extrinsic, so neither adds conflicts between extrinsics.
 //!
 //! ## Upgrades
 //!
@@ -169,6 +177,17 @@ pub mod opaque {
 	pub type Block = generic::Block<Header, OpaqueExtrinsic>;
 	/// A block's id.
 	pub type BlockId = generic::BlockId<Block>;
+
+	sp_runtime::impl_opaque_keys! {
+		/// The keys a block-producing authority holds: Aura's (sr25519) to author blocks,
+		/// GRANDPA's (ed25519) to vote on finality.
+		pub struct SessionKeys {
+			/// Signs the blocks this authority authors.
+			pub aura: Aura,
+			/// Signs this authority's GRANDPA votes.
+			pub grandpa: Grandpa,
+		}
+	}
 }
 
 #[frame_support::runtime]
@@ -216,4 +235,12 @@ mod runtime {
 	/// Deploys contract suites in one extrinsic.
 	#[runtime::pallet_index(6)]
 	pub type BatchDeploy = pallet_batch_deploy;
+
+	/// Block production: one author per slot, in turn.
+	#[runtime::pallet_index(7)]
+	pub type Aura = pallet_aura;
+
+	/// Finality.
+	#[runtime::pallet_index(8)]
+	pub type Grandpa = pallet_grandpa;
 }

@@ -296,13 +296,8 @@ fn the_first_block_under_new_code_records_its_version() {
 		heap_pages: None,
 		hash: sp_io::hashing::blake2_256(&code).to_vec(),
 	};
-	let header = pex_runtime::Header::new(
-		2,
-		Default::default(),
-		Default::default(),
-		parent,
-		Default::default(),
-	);
+	let header =
+		pex_runtime::Header::new(2, Default::default(), Default::default(), parent, aura_digest(2));
 	let executor = sc_executor::WasmExecutor::<sp_io::SubstrateHostFunctions>::builder().build();
 	let (result, _) = executor.call(
 		&mut ext.ext(),

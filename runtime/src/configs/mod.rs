@@ -83,9 +83,33 @@ impl frame_system::Config for Runtime {
 
 impl pallet_timestamp::Config for Runtime {
 	type Moment = u64;
-	type OnTimestampSet = ();
+	/// Aura checks that the timestamp falls into the slot of the block's pre-runtime digest.
+	type OnTimestampSet = crate::Aura;
 	type MinimumPeriod = ConstU64<{ MILLISECS_PER_BLOCK / 2 }>;
 	type WeightInfo = ();
+}
+
+/// The most authorities Aura and GRANDPA accept.
+pub const MAX_AUTHORITIES: u32 = 32;
+
+impl pallet_aura::Config for Runtime {
+	type AuthorityId = sp_consensus_aura::sr25519::AuthorityId;
+	type DisabledValidators = ();
+	type MaxAuthorities = ConstU32<MAX_AUTHORITIES>;
+	type AllowMultipleBlocksPerSlot = ConstBool<false>;
+	/// Twice the timestamp's minimum period: [`MILLISECS_PER_BLOCK`].
+	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
+}
+
+impl pallet_grandpa::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type WeightInfo = ();
+	type MaxAuthorities = ConstU32<MAX_AUTHORITIES>;
+	type MaxNominators = ConstU32<0>;
+	type MaxSetIdSessionEntries = ConstU64<0>;
+	/// No staking, so no equivocation reports: a fixed authority set.
+	type KeyOwnerProof = sp_core::Void;
+	type EquivocationReportSystem = ();
 }
 
 impl pallet_balances::Config for Runtime {

@@ -73,10 +73,18 @@ pub fn bare(call: RuntimeCall) -> UncheckedExtrinsic {
 	generic::UncheckedExtrinsic::new_bare(call).into()
 }
 
-/// Start block 1 on top of genesis.
+/// The digest of a block Aura authored in `slot`: pallet-aura requires the timestamp inherent
+/// to fall into it (slot 1 is `now: 6_000`).
+pub fn aura_digest(slot: u64) -> sp_runtime::Digest {
+	let slot = sp_consensus_aura::Slot::from(slot);
+	let item = sp_runtime::DigestItem::PreRuntime(sp_consensus_aura::AURA_ENGINE_ID, slot.encode());
+	sp_runtime::Digest { logs: vec![item] }
+}
+
+/// Start block 1 on top of genesis, authored in Aura slot 1.
 pub fn start_block() {
 	let parent = frame_system::Pallet::<Runtime>::block_hash(0);
-	let header = Header::new(1, Default::default(), Default::default(), parent, Default::default());
+	let header = Header::new(1, Default::default(), Default::default(), parent, aura_digest(1));
 	Executive::initialize_block(&header);
 }
 

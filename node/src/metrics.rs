@@ -1,0 +1,512 @@
+//! What the node tells operators about the blocks it builds: Prometheus metrics (prefix `pex_`)
+//! and the build records of its most recent blocks ([`BuildLog`], behind the `pex_buildStats`
+//! RPC).
+
+use parking_lot::Mutex;
+use pex_block_builder::{BuildStats, LeftOutReason};
+use serde::Serialize;
+use std::{collections::VecDeque, time::Duration};
+use substrate_prometheus_endpoint::{
+	exponential_buckets, linear_buckets, register, Counter, CounterVec, Gauge, Histogram,
+	HistogramOpts, HistogramVec, Opts, PrometheusError, Registry, U64,
+};
+
+/// How many blocks [`BuildLog`] remembers.
+pub const RECENT_BLOCKS: usize = 1_024;
+
+/// Who built a block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Builder {
+	/// pex-block-builder.
+	Pex,
+	/// polkadot-sdk's stock proposer (`--parallel-exec off`, or a fallback).
+	Stock,
+}
+
+/// Why the parallel proposer handed a block to the stock proposer. Each is a label value of
+/// `pex_fallbacks_total{reason}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FallbackReason {
+	/// The builder returned a `BuildError` (see the log line for which).
+	BuildError,
+	/// The builder panicked (a bug; the panic message is logged).
+	Panic,
+	/// The parent's runtime code or state could not be read.
+	ParentState,
+	/// The block exceeds the proposal's size limit.
+	SizeLimit,
+	/// `--exec-fail-block` asked for it (fault injection in tests).
+	Injected,
+}
+
+impl FallbackReason {
+	/// The metric label.
+	pub fn label(self) -> &'static str {
+		match self {
+			Self::BuildError => "build_error",
+			Self::Panic => "panic",
+			Self::ParentState => "parent_state",
+			Self::SizeLimit => "size_limit",
+			Self::Injected => "injected",
+		}
+	}
+}
+
+/// The metric label of a left-out extrinsic's reason.
+pub fn left_out_label(reason: &LeftOutReason) -> &'static str {
+	match reason {
+		LeftOutReason::DidNotFit => "did_not_fit",
+		LeftOutReason::Invalid(_) => "invalid",
+		LeftOutReason::Malformed(_) => "malformed",
+		LeftOutReason::Failed(_) => "failed",
+		LeftOutReason::Deadline => "deadline",
+		LeftOutReason::OnlyInherents => "only_inherents",
+	}
+}
+
+/// Time of each build phase, in milliseconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhaseMillis {
+	/// Initialize, inherents and the post-inherent step.
+	pub base: f64,
+	/// Dispatch info, access sets and admission.
+	pub admission: f64,
+	/// The partition into groups.
+	pub partition: f64,
+	/// Parallel execution.
+	pub execute: f64,
+	/// Validation, merge and re-execution.
+	pub commit: f64,
+	/// Refill rounds.
+	pub refill: f64,
+	/// `finalize_block` and the storage changes.
+	pub finalize: f64,
+	/// The whole proposal, from asking the pool to the block.
+	pub total: f64,
+}
+
+/// How many candidates were left out of a block, by reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeftOutCounts {
+	/// Did not fit the block's weight or length; stay in the pool.
+	pub did_not_fit: usize,
+	/// Refused by the runtime; reported to the pool, which drops them.
+	pub invalid: usize,
+	/// Unreadable by the runtime; reported to the pool, which drops them.
+	pub malformed: usize,
+	/// Failed in a way the builder could not place; stay in the pool.
+	pub failed: usize,
+	/// Not reached before the deadline; stay in the pool.
+	pub deadline: usize,
+	/// The runtime took inherents only (migrations); stay in the pool.
+	pub only_inherents: usize,
+}
+
+impl LeftOutCounts {
+	/// Count one more candidate left out for `reason`.
+	pub fn add(&mut self, reason: &LeftOutReason) {
+		let count = match reason {
+			LeftOutReason::DidNotFit => &mut self.did_not_fit,
+			LeftOutReason::Invalid(_) => &mut self.invalid,
+			LeftOutReason::Malformed(_) => &mut self.malformed,
+			LeftOutReason::Failed(_) => &mut self.failed,
+			LeftOutReason::Deadline => &mut self.deadline,
+			LeftOutReason::OnlyInherents => &mut self.only_inherents,
+		};
+		*count += 1;
+	}
+}
+
+/// What the node records of one block it authored (JSON of `pex_buildStats`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockRecord {
+	/// The block's number.
+	pub number: u32,
+	/// The hash of the block's header before the seal (hex); the chain knows the block by its
+	/// sealed hash, which the author's log line shows.
+	pub pre_hash: String,
+	/// Who built it.
+	pub builder: Builder,
+	/// Why the stock proposer built it, if pex was asked to and did not.
+	pub fallback: Option<FallbackReason>,
+	/// Candidates the pool offered.
+	pub candidates: usize,
+	/// Extrinsics in the block other than inherents.
+	pub extrinsics: usize,
+	/// Groups of the partition.
+	pub groups: usize,
+	/// Threads of the builder.
+	pub threads: usize,
+	/// Extrinsics whose parallel result was kept.
+	pub parallel_extrinsics: usize,
+	/// `parallel_extrinsics / extrinsics`.
+	pub parallel_fraction: f64,
+	/// Groups executed again after validation.
+	pub reexecuted_groups: usize,
+	/// Extrinsics of those groups.
+	pub reexecuted_extrinsics: usize,
+	/// `reexecuted_groups / groups` of the parallel phase.
+	pub rollback_rate: f64,
+	/// Refill rounds.
+	pub refill_rounds: usize,
+	/// Extrinsics the refill rounds added.
+	pub refilled_extrinsics: usize,
+	/// Phase times.
+	pub phases_ms: PhaseMillis,
+	/// Candidates left out, by reason.
+	pub left_out: LeftOutCounts,
+}
+
+impl BlockRecord {
+	/// The record of a block pex built.
+	pub fn pex(
+		number: u32,
+		pre_hash: String,
+		candidates: usize,
+		stats: &BuildStats,
+		left_out: LeftOutCounts,
+		total: Duration,
+	) -> Self {
+		let ms = |d: Duration| d.as_secs_f64() * 1e3;
+		Self {
+			number,
+			pre_hash,
+			builder: Builder::Pex,
+			fallback: None,
+			candidates,
+			extrinsics: stats.extrinsics,
+			groups: stats.groups,
+			threads: stats.threads,
+			parallel_extrinsics: stats.parallel_extrinsics,
+			parallel_fraction: stats.parallel_fraction(),
+			reexecuted_groups: stats.reexecuted_groups,
+			reexecuted_extrinsics: stats.reexecuted_extrinsics,
+			rollback_rate: stats.rollback_rate(),
+			refill_rounds: stats.refill_rounds,
+			refilled_extrinsics: stats.refilled_extrinsics,
+			phases_ms: PhaseMillis {
+				base: ms(stats.base),
+				admission: ms(stats.admission),
+				partition: ms(stats.partition),
+				execute: ms(stats.execute),
+				commit: ms(stats.commit),
+				refill: ms(stats.refill),
+				finalize: ms(stats.finalize),
+				total: ms(total),
+			},
+			left_out,
+		}
+	}
+
+	/// The record of a block the stock proposer built, with `extrinsics` non-inherent
+	/// extrinsics.
+	pub fn stock(
+		number: u32,
+		pre_hash: String,
+		fallback: Option<FallbackReason>,
+		extrinsics: usize,
+		total: Duration,
+	) -> Self {
+		Self {
+			number,
+			pre_hash,
+			builder: Builder::Stock,
+			fallback,
+			candidates: 0,
+			extrinsics,
+			groups: 0,
+			threads: 1,
+			parallel_extrinsics: 0,
+			parallel_fraction: 0.0,
+			reexecuted_groups: 0,
+			reexecuted_extrinsics: 0,
+			rollback_rate: 0.0,
+			refill_rounds: 0,
+			refilled_extrinsics: 0,
+			phases_ms: PhaseMillis { total: total.as_secs_f64() * 1e3, ..Default::default() },
+			left_out: LeftOutCounts::default(),
+		}
+	}
+}
+
+/// The records of the last [`RECENT_BLOCKS`] blocks this node authored, oldest first. Shared by
+/// the proposer (writer) and the RPC (reader).
+#[derive(Default)]
+pub struct BuildLog {
+	records: Mutex<VecDeque<BlockRecord>>,
+}
+
+impl BuildLog {
+	/// Remember `record`, forgetting the oldest beyond [`RECENT_BLOCKS`].
+	pub fn push(&self, record: BlockRecord) {
+		let mut records = self.records.lock();
+		if records.len() == RECENT_BLOCKS {
+			records.pop_front();
+		}
+		records.push_back(record);
+	}
+
+	/// The last `count` records, oldest first (fewer if fewer blocks were authored).
+	pub fn recent(&self, count: usize) -> Vec<BlockRecord> {
+		let records = self.records.lock();
+		records.iter().skip(records.len().saturating_sub(count)).cloned().collect()
+	}
+}
+
+/// The `pex_` metrics. Registered once per process; clones share the same series.
+#[derive(Clone)]
+pub struct PexMetrics {
+	blocks: CounterVec<U64>,
+	fallbacks: CounterVec<U64>,
+	extrinsics: Counter<U64>,
+	groups: Histogram,
+	parallel_fraction: Histogram,
+	reexecuted_groups: Counter<U64>,
+	reexecuted_extrinsics: Counter<U64>,
+	rollback_rate: Histogram,
+	refill_rounds: Counter<U64>,
+	refilled_extrinsics: Counter<U64>,
+	threads: Gauge<U64>,
+	phase_seconds: HistogramVec,
+	left_out: CounterVec<U64>,
+}
+
+impl PexMetrics {
+	/// Register the metrics in `registry`.
+	pub fn register(registry: &Registry) -> Result<Self, PrometheusError> {
+		let fraction = || linear_buckets(0.0, 0.1, 11);
+		Ok(Self {
+			blocks: register(
+				CounterVec::new(
+					Opts::new("pex_blocks_built_total", "Blocks this node authored, by builder"),
+					&["builder"],
+				)?,
+				registry,
+			)?,
+			fallbacks: register(
+				CounterVec::new(
+					Opts::new(
+						"pex_fallbacks_total",
+						"Blocks the stock proposer built because the parallel build failed",
+					),
+					&["reason"],
+				)?,
+				registry,
+			)?,
+			extrinsics: register(
+				Counter::new(
+					"pex_extrinsics_total",
+					"Extrinsics (not inherents) in blocks pex built",
+				)?,
+				registry,
+			)?,
+			groups: register(
+				Histogram::with_opts(
+					HistogramOpts::new("pex_groups", "Groups of the partition per block")
+						.buckets(exponential_buckets(1.0, 2.0, 14)?),
+				)?,
+				registry,
+			)?,
+			parallel_fraction: register(
+				Histogram::with_opts(
+					HistogramOpts::new(
+						"pex_parallel_fraction",
+						"Share of a block's extrinsics whose parallel result was kept",
+					)
+					.buckets(fraction()?),
+				)?,
+				registry,
+			)?,
+			reexecuted_groups: register(
+				Counter::new(
+					"pex_reexecuted_groups_total",
+					"Groups executed again after their reads were found stale",
+				)?,
+				registry,
+			)?,
+			reexecuted_extrinsics: register(
+				Counter::new(
+					"pex_reexecuted_extrinsics_total",
+					"Extrinsics of the groups executed again",
+				)?,
+				registry,
+			)?,
+			rollback_rate: register(
+				Histogram::with_opts(
+					HistogramOpts::new(
+						"pex_rollback_rate",
+						"Share of a block's parallel groups that were executed again",
+					)
+					.buckets(fraction()?),
+				)?,
+				registry,
+			)?,
+			refill_rounds: register(
+				Counter::new("pex_refill_rounds_total", "Refill rounds after the first admission")?,
+				registry,
+			)?,
+			refilled_extrinsics: register(
+				Counter::new("pex_refilled_extrinsics_total", "Extrinsics added by refill rounds")?,
+				registry,
+			)?,
+			threads: register(
+				Gauge::new("pex_exec_threads", "Threads of the parallel builder")?,
+				registry,
+			)?,
+			phase_seconds: register(
+				HistogramVec::new(
+					HistogramOpts::new("pex_phase_seconds", "Time of each build phase per block")
+						.buckets(exponential_buckets(0.000_25, 2.0, 16)?),
+					&["phase"],
+				)?,
+				registry,
+			)?,
+			left_out: register(
+				CounterVec::new(
+					Opts::new("pex_left_out_total", "Candidates left out of a block, by reason"),
+					&["reason"],
+				)?,
+				registry,
+			)?,
+		})
+	}
+
+	/// Count a block and everything its record says.
+	pub fn observe(&self, record: &BlockRecord) {
+		let builder = match record.builder {
+			Builder::Pex => "pex",
+			Builder::Stock => "stock",
+		};
+		self.blocks.with_label_values(&[builder]).inc();
+		if let Some(reason) = record.fallback {
+			self.fallbacks.with_label_values(&[reason.label()]).inc();
+		}
+		let phases = &record.phases_ms;
+		let seconds = |ms: f64| ms / 1e3;
+		self.phase_seconds.with_label_values(&["total"]).observe(seconds(phases.total));
+		if record.builder == Builder::Stock {
+			return;
+		}
+		self.extrinsics.inc_by(record.extrinsics as u64);
+		self.groups.observe(record.groups as f64);
+		self.parallel_fraction.observe(record.parallel_fraction);
+		self.reexecuted_groups.inc_by(record.reexecuted_groups as u64);
+		self.reexecuted_extrinsics.inc_by(record.reexecuted_extrinsics as u64);
+		self.rollback_rate.observe(record.rollback_rate);
+		self.refill_rounds.inc_by(record.refill_rounds as u64);
+		self.refilled_extrinsics.inc_by(record.refilled_extrinsics as u64);
+		self.threads.set(record.threads as u64);
+		for (phase, ms) in [
+			("base", phases.base),
+			("admission", phases.admission),
+			("partition", phases.partition),
+			("execute", phases.execute),
+			("commit", phases.commit),
+			("refill", phases.refill),
+			("finalize", phases.finalize),
+		] {
+			self.phase_seconds.with_label_values(&[phase]).observe(seconds(ms));
+		}
+		let left_out = &record.left_out;
+		for (reason, count) in [
+			("did_not_fit", left_out.did_not_fit),
+			("invalid", left_out.invalid),
+			("malformed", left_out.malformed),
+			("failed", left_out.failed),
+			("deadline", left_out.deadline),
+			("only_inherents", left_out.only_inherents),
+		] {
+			self.left_out.with_label_values(&[reason]).inc_by(count as u64);
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn record(number: u32) -> BlockRecord {
+		BlockRecord::stock(number, String::new(), None, 0, Duration::ZERO)
+	}
+
+	#[test]
+	fn the_build_log_keeps_the_most_recent_blocks_oldest_first() {
+		let log = BuildLog::default();
+		for number in 1..=(RECENT_BLOCKS as u32 + 5) {
+			log.push(record(number));
+		}
+		let numbers: Vec<u32> = log.recent(3).iter().map(|r| r.number).collect();
+		assert_eq!(
+			numbers,
+			vec![RECENT_BLOCKS as u32 + 3, RECENT_BLOCKS as u32 + 4, RECENT_BLOCKS as u32 + 5]
+		);
+		assert_eq!(log.recent(usize::MAX).len(), RECENT_BLOCKS);
+		assert_eq!(log.recent(usize::MAX)[0].number, 6);
+	}
+
+	#[test]
+	fn left_out_counts_and_labels_name_the_same_reason() {
+		let reasons = [
+			LeftOutReason::DidNotFit,
+			LeftOutReason::Deadline,
+			LeftOutReason::Deadline,
+			LeftOutReason::Malformed("bytes".into()),
+		];
+		let mut counts = LeftOutCounts::default();
+		reasons.iter().for_each(|reason| counts.add(reason));
+		assert_eq!((counts.did_not_fit, counts.deadline, counts.malformed), (1, 2, 1));
+		assert_eq!(counts.invalid + counts.failed + counts.only_inherents, 0);
+		assert_eq!(left_out_label(&reasons[1]), "deadline");
+	}
+
+	#[test]
+	fn metrics_register_once_and_count_a_record() {
+		let registry = Registry::new();
+		let metrics = PexMetrics::register(&registry).expect("registers");
+		assert!(PexMetrics::register(&registry).is_err(), "a second registration collides");
+		let mut pex = record(1);
+		pex.builder = Builder::Pex;
+		pex.extrinsics = 7;
+		pex.left_out.deadline = 2;
+		metrics.observe(&pex);
+		let mut fallback = record(2);
+		fallback.fallback = Some(FallbackReason::Injected);
+		metrics.observe(&fallback);
+		assert_eq!(metrics.extrinsics.get(), 7);
+		assert_eq!(metrics.blocks.with_label_values(&["pex"]).get(), 1);
+		assert_eq!(metrics.blocks.with_label_values(&["stock"]).get(), 1);
+		assert_eq!(metrics.fallbacks.with_label_values(&["injected"]).get(), 1);
+		assert_eq!(metrics.left_out.with_label_values(&["deadline"]).get(), 2);
+	}
+
+	#[test]
+	fn the_grafana_dashboard_queries_only_metrics_the_node_registers() {
+		let registry = Registry::new();
+		let metrics = PexMetrics::register(&registry).expect("registers");
+		let mut pex = record(1);
+		pex.builder = Builder::Pex;
+		metrics.observe(&pex);
+		let mut fallback = record(2);
+		fallback.fallback = Some(FallbackReason::BuildError);
+		metrics.observe(&fallback);
+		let registered: Vec<String> =
+			registry.gather().iter().map(|f| f.get_name().to_string()).collect();
+		let dashboard = include_str!("../../docs/grafana/pex-node.json");
+		let mut queried = 0;
+		for start in dashboard.match_indices("pex_").map(|(i, _)| i) {
+			let name: String = dashboard[start..]
+				.chars()
+				.take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+				.collect();
+			let base = name.strip_suffix("_bucket").unwrap_or(&name);
+			assert!(registered.iter().any(|r| r == base), "the dashboard queries {name}");
+			queried += 1;
+		}
+		assert!(queried >= 9, "the dashboard queries the pex_ metrics");
+	}
+}
