@@ -42,6 +42,18 @@ fn rpc_error(error: impl std::fmt::Display) -> LoadError {
 	LoadError::Rpc(error.to_string())
 }
 
+/// An RPC error with the data the node attached (why a transaction is invalid, for example),
+/// which the error's `Display` leaves out.
+fn rpc_call_error(error: subxt::rpcs::Error) -> LoadError {
+	match error {
+		subxt::rpcs::Error::User(user) => LoadError::Rpc(match user.data {
+			Some(data) => format!("{} ({}): {}", user.message, user.code, data.get()),
+			None => format!("{} ({})", user.message, user.code),
+		}),
+		other => rpc_error(other),
+	}
+}
+
 /// The key of `//<uri>` (a development seed path such as `Alice` or `pex-load//7`).
 pub fn dev_key(uri: &str) -> Result<Keypair, LoadError> {
 	let secret =
@@ -118,7 +130,7 @@ impl NodeClient {
 		for param in params {
 			rpc_params.push(param).map_err(rpc_error)?;
 		}
-		self.rpc.request(method, rpc_params).await.map_err(rpc_error)
+		self.rpc.request(method, rpc_params).await.map_err(rpc_call_error)
 	}
 
 	/// `pex_buildStats(count)`: the build records of the node's last `count` blocks.
