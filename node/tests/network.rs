@@ -27,14 +27,18 @@ fn strs(args: &[String]) -> Vec<&str> {
 #[tokio::test(flavor = "multi_thread")]
 async fn three_validators_agree_on_every_finalized_block_built_by_pex_and_stock_alike() {
 	let dir = TestDir::new("network");
-	let key_file = dir.path().join("alice.key");
-	let generated = run(&["key", "generate-node-key", "--file", &key_file.to_string_lossy()])
-		.expect("a node key");
-	let peer_id = generated
-		.lines()
-		.map(str::trim)
-		.find(|l| l.starts_with("12D3"))
-		.expect("a peer id");
+	// A validator needs a persistent network key: one each; Alice's peer id makes her the
+	// bootnode.
+	let node_key = |name: &str| {
+		let file = dir.path().join(format!("{name}.key"));
+		let generated =
+			run(&["key", "generate-node-key", "--file", &file.to_string_lossy()]).expect("a key");
+		let peer_id = generated.lines().map(str::trim).find(|l| l.starts_with("12D3"));
+		(file.to_string_lossy().to_string(), peer_id.expect("a peer id").to_string())
+	};
+	let (key, peer_id) = node_key("alice");
+	let (bob_key, _) = node_key("bob");
+	let (charlie_key, _) = node_key("charlie");
 
 	let alice_port = common::free_port();
 	let validator = |name: &str, extra: &[&str]| {
@@ -42,12 +46,22 @@ async fn three_validators_agree_on_every_finalized_block_built_by_pex_and_stock_
 		args.extend_from_slice(extra);
 		(dir.path().join(name), args.into_iter().map(String::from).collect::<Vec<_>>())
 	};
-	let key = key_file.to_string_lossy().to_string();
 	let (alice_base, alice_args) = validator("alice", &["--alice", "--node-key-file", &key]);
 	let bootnode = format!("/ip4/127.0.0.1/tcp/{alice_port}/p2p/{peer_id}");
-	let (bob_base, bob_args) = validator("bob", &["--bob", "--bootnodes", &bootnode]);
-	let (charlie_base, charlie_args) =
-		validator("charlie", &["--charlie", "--bootnodes", &bootnode, "--parallel-exec", "off"]);
+	let (bob_base, bob_args) =
+		validator("bob", &["--bob", "--node-key-file", &bob_key, "--bootnodes", &bootnode]);
+	let (charlie_base, charlie_args) = validator(
+		"charlie",
+		&[
+			"--charlie",
+			"--node-key-file",
+			&charlie_key,
+			"--bootnodes",
+			&bootnode,
+			"--parallel-exec",
+			"off",
+		],
+	);
 	let alice = TestNode::start_on(&alice_base, &strs(&alice_args), alice_port);
 	let bob = TestNode::start(&bob_base, &strs(&bob_args));
 	let charlie = TestNode::start(&charlie_base, &strs(&charlie_args));
