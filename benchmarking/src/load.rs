@@ -176,7 +176,7 @@ impl NodeClient {
 			let call = dynamic::transaction(
 				"Balances",
 				"transfer_keep_alive",
-				(MultiAddress::<AccountId32, ()>::Id(transfer.to.clone()), transfer.value),
+				(MultiAddress::<AccountId32, ()>::Id(transfer.to), transfer.value),
 			);
 			let params = DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new()
 				.nonce(transfer.nonce)
@@ -256,7 +256,7 @@ impl NodeClient {
 			.map(|(i, to)| {
 				let f = i % funders.len();
 				let nonce = nonces[f] + (i / funders.len()) as u64;
-				Transfer { from: &funders[f], nonce, to: to.clone(), value }
+				Transfer { from: &funders[f], nonce, to: *to, value }
 			})
 			.collect();
 		for result in self.submit_transfers(&transfers).await? {
@@ -318,7 +318,7 @@ pub fn to_hex(bytes: &[u8]) -> String {
 /// The bytes of hex `text` (with or without `0x`), if it is hex.
 pub fn from_hex(text: &str) -> Option<Vec<u8>> {
 	let text = text.strip_prefix("0x").unwrap_or(text);
-	if text.len() % 2 != 0 {
+	if !text.len().is_multiple_of(2) {
 		return None;
 	}
 	(0..text.len())
@@ -408,7 +408,7 @@ pub async fn run_load(
 			transfers.push(Transfer {
 				from: &keys[from],
 				nonce: nonces[from],
-				to: accounts[to].clone(),
+				to: accounts[to],
 				value: pex_runtime::MILLI_UNIT * 10,
 			});
 			nonces[from] += 1;

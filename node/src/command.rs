@@ -1,5 +1,7 @@
 //! Runs what the command line asks: a subcommand on the chain's database, or the node.
 
+#![allow(clippy::result_large_err, reason = "sc-cli's error type, as in every Substrate node")]
+
 use crate::{
 	chain_spec,
 	cli::{Cli, Subcommand},

@@ -2,6 +2,8 @@
 //! production with the parallel proposer, GRANDPA finality, RPC and metrics. Shaped like
 //! polkadot-sdk's solochain template, with the pex proposer in place of `sc-basic-authorship`'s.
 
+#![allow(clippy::result_large_err, reason = "sc-service's error type, as in every Substrate node")]
+
 use crate::{
 	cli::{ParallelExec, PexParams},
 	metrics::{BuildLog, PexMetrics},

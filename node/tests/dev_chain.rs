@@ -100,7 +100,7 @@ async fn a_dev_chain_takes_transfers_and_a_batch_deploy_refuses_bad_input_and_im
 			let to = (i + 1 + k as usize) % ACCOUNTS;
 			let value = (k as u128 + 1) * MILLI_UNIT;
 			*expected_transfers.entry((i, to, value)).or_insert(0) += 1;
-			Transfer { from: &keys[i], nonce: k, to: accounts[to].clone(), value }
+			Transfer { from: &keys[i], nonce: k, to: accounts[to], value }
 		})
 		.collect();
 	for (index, result) in client
@@ -216,7 +216,7 @@ async fn a_dev_chain_takes_transfers_and_a_batch_deploy_refuses_bad_input_and_im
 	let malformed = submit_raw(vec![0x08, 0x01, 0x02]).await.expect_err("malformed bytes");
 	assert!(malformed.to_string().contains("Verification Error"), "{malformed}");
 
-	let stale = Transfer { from: &keys[0], nonce: 0, to: accounts[1].clone(), value: MILLI_UNIT };
+	let stale = Transfer { from: &keys[0], nonce: 0, to: accounts[1], value: MILLI_UNIT };
 	let stale = client
 		.submit_transfers(&[stale])
 		.await

@@ -76,7 +76,7 @@ async fn three_validators_agree_on_every_finalized_block_built_by_pex_and_stock_
 		.map(|(i, k)| Transfer {
 			from: &keys[i],
 			nonce: k,
-			to: accounts[(i + 1) % keys.len()].clone(),
+			to: accounts[(i + 1) % keys.len()],
 			value: MILLI_UNIT,
 		})
 		.collect();
