@@ -71,6 +71,21 @@ pub fn account(key: &Keypair) -> AccountId32 {
 	key.public_key().to_account_id()
 }
 
+/// The fields of `System::Account` the load generator reads.
+#[derive(subxt::ext::scale_decode::DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+struct AccountInfo {
+	nonce: u32,
+	data: AccountData,
+}
+
+/// The field of `pallet_balances::AccountData` the load generator reads.
+#[derive(subxt::ext::scale_decode::DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+struct AccountData {
+	free: u128,
+}
+
 /// One signed transfer to make: `from` pays `value` to `to` with nonce `nonce`.
 pub struct Transfer<'k> {
 	/// The payer's key.
@@ -148,20 +163,20 @@ impl NodeClient {
 
 	/// The free balance of `who` at the last finalized block.
 	pub async fn free_balance(&self, who: &AccountId32) -> Result<u128, LoadError> {
-		#[derive(subxt::ext::scale_decode::DecodeAsType)]
-		#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-		struct Info {
-			data: Data,
-		}
-		#[derive(subxt::ext::scale_decode::DecodeAsType)]
-		#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-		struct Data {
-			free: u128,
-		}
+		Ok(self.finalized_account(who).await?.data.free)
+	}
+
+	/// The nonce of `who` at the last finalized block.
+	pub async fn finalized_nonce(&self, who: &AccountId32) -> Result<u64, LoadError> {
+		Ok(self.finalized_account(who).await?.nonce.into())
+	}
+
+	/// `System::Account` of `who` at the last finalized block (the fields read here).
+	async fn finalized_account(&self, who: &AccountId32) -> Result<AccountInfo, LoadError> {
 		let at = self.api.at_current_block().await.map_err(client_error)?;
-		let address = dynamic::storage::<([u8; 32],), Info>("System", "Account");
+		let address = dynamic::storage::<([u8; 32],), AccountInfo>("System", "Account");
 		let value = at.storage().fetch(address, (who.0,)).await.map_err(client_error)?;
-		Ok(value.decode().map_err(client_error)?.data.free)
+		value.decode().map_err(client_error)
 	}
 
 	/// Sign `transfers` (each `transfer_keep_alive`) and submit them, up to 64 at a time; the
@@ -279,19 +294,6 @@ impl NodeClient {
 			}
 			tokio::time::sleep(Duration::from_millis(500)).await;
 		}
-	}
-
-	/// The nonce of `who` at the last finalized block.
-	pub async fn finalized_nonce(&self, who: &AccountId32) -> Result<u64, LoadError> {
-		#[derive(subxt::ext::scale_decode::DecodeAsType)]
-		#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-		struct Info {
-			nonce: u32,
-		}
-		let at = self.api.at_current_block().await.map_err(client_error)?;
-		let address = dynamic::storage::<([u8; 32],), Info>("System", "Account");
-		let value = at.storage().fetch(address, (who.0,)).await.map_err(client_error)?;
-		Ok(value.decode().map_err(client_error)?.nonce.into())
 	}
 
 	/// The number of the last finalized block.

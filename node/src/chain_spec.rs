@@ -24,26 +24,34 @@ fn wasm() -> Result<&'static [u8], String> {
 	})
 }
 
-/// The development chain: Alice authors every block and is root; twelve dev accounts funded.
-pub fn development_chain_spec() -> Result<ChainSpec, String> {
+/// The chain `name` (id `id`) of the runtime's genesis preset `preset`.
+fn chain_spec(
+	name: &str,
+	id: &str,
+	chain_type: ChainType,
+	preset: &str,
+) -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm()?, None)
-		.with_name("pex development")
-		.with_id("pex_dev")
-		.with_chain_type(ChainType::Development)
+		.with_name(name)
+		.with_id(id)
+		.with_chain_type(chain_type)
 		.with_protocol_id("pex")
-		.with_genesis_config_preset_name(DEV_RUNTIME_PRESET)
+		.with_genesis_config_preset_name(preset)
 		.with_properties(properties())
 		.build())
 }
 
+/// The development chain: Alice authors every block and is root; twelve dev accounts funded.
+pub fn development_chain_spec() -> Result<ChainSpec, String> {
+	chain_spec("pex development", "pex_dev", ChainType::Development, DEV_RUNTIME_PRESET)
+}
+
 /// A local test network: Alice, Bob and Charlie author in turn and vote on finality.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(wasm()?, None)
-		.with_name("pex local testnet")
-		.with_id("pex_local_testnet")
-		.with_chain_type(ChainType::Local)
-		.with_protocol_id("pex")
-		.with_genesis_config_preset_name(LOCAL_TESTNET_RUNTIME_PRESET)
-		.with_properties(properties())
-		.build())
+	chain_spec(
+		"pex local testnet",
+		"pex_local_testnet",
+		ChainType::Local,
+		LOCAL_TESTNET_RUNTIME_PRESET,
+	)
 }

@@ -107,6 +107,18 @@ pub struct LeftOutCounts {
 }
 
 impl LeftOutCounts {
+	/// Each count with the label [`left_out_label`] gives its reason.
+	pub fn by_label(&self) -> [(&'static str, usize); 6] {
+		[
+			("did_not_fit", self.did_not_fit),
+			("invalid", self.invalid),
+			("malformed", self.malformed),
+			("failed", self.failed),
+			("deadline", self.deadline),
+			("only_inherents", self.only_inherents),
+		]
+	}
+
 	/// Count one more candidate left out for `reason`.
 	pub fn add(&mut self, reason: &LeftOutReason) {
 		let count = match reason {
@@ -412,15 +424,7 @@ impl PexMetrics {
 		] {
 			self.phase_seconds.with_label_values(&[phase]).observe(seconds(ms));
 		}
-		let left_out = &record.left_out;
-		for (reason, count) in [
-			("did_not_fit", left_out.did_not_fit),
-			("invalid", left_out.invalid),
-			("malformed", left_out.malformed),
-			("failed", left_out.failed),
-			("deadline", left_out.deadline),
-			("only_inherents", left_out.only_inherents),
-		] {
+		for (reason, count) in record.left_out.by_label() {
 			self.left_out.with_label_values(&[reason]).inc_by(count as u64);
 		}
 	}
@@ -461,7 +465,11 @@ mod tests {
 		reasons.iter().for_each(|reason| counts.add(reason));
 		assert_eq!((counts.did_not_fit, counts.deadline, counts.malformed), (1, 2, 1));
 		assert_eq!(counts.invalid + counts.failed + counts.only_inherents, 0);
-		assert_eq!(left_out_label(&reasons[1]), "deadline");
+		for reason in &reasons {
+			let label = left_out_label(reason);
+			let count = counts.by_label().iter().find(|(l, _)| *l == label).map(|(_, c)| *c);
+			assert!(count > Some(0), "{label} counted under its own label");
+		}
 	}
 
 	#[test]
