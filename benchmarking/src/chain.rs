@@ -235,7 +235,9 @@ pub fn execute_block<S: sp_state_machine::Backend<BlakeTwo256>>(
 ) -> Result<H256, String> {
 	let code = runtime.code();
 	let mut overlay = OverlayedChanges::<BlakeTwo256>::default();
-	let mut extensions = Default::default();
+	// As a client's import has it (`set_code` reads the new blob's version with it).
+	let mut extensions = sp_externalities::Extensions::default();
+	extensions.register(sp_core::traits::ReadRuntimeVersionExt::new(runtime.executor().clone()));
 	StateMachine::new(
 		state,
 		&mut overlay,

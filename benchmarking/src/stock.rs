@@ -145,7 +145,11 @@ impl CallApiAt<Block> for StockClient {
 		Ok(TrieBackendBuilder::new(self.store.clone(), self.root).build())
 	}
 
-	fn initialize_extensions(&self, _: Hash, _: &mut Extensions) -> Result<(), ApiError> {
+	/// What a client's execution extensions register for every call: the executor that reads a
+	/// blob's runtime version (`set_code` needs it).
+	fn initialize_extensions(&self, _: Hash, extensions: &mut Extensions) -> Result<(), ApiError> {
+		extensions
+			.register(sp_core::traits::ReadRuntimeVersionExt::new(self.runtime.executor().clone()));
 		Ok(())
 	}
 }

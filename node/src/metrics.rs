@@ -146,6 +146,11 @@ pub struct BlockRecord {
 	pub builder: Builder,
 	/// Why the stock proposer built it, if pex was asked to and did not.
 	pub fallback: Option<FallbackReason>,
+	/// `spec_version` of the runtime pex built it with (the parent's `:code`); `None` if the
+	/// stock proposer built it.
+	pub spec_version: Option<u32>,
+	/// Hot keys that runtime declared, which the merge used (0 if the stock proposer built it).
+	pub hot_keys: usize,
 	/// Candidates the pool offered.
 	pub candidates: usize,
 	/// Extrinsics in the block other than inherents.
@@ -190,6 +195,8 @@ impl BlockRecord {
 			pre_hash,
 			builder: Builder::Pex,
 			fallback: None,
+			spec_version: Some(stats.spec_version),
+			hot_keys: stats.hot_keys,
 			candidates,
 			extrinsics: stats.extrinsics,
 			groups: stats.groups,
@@ -229,6 +236,8 @@ impl BlockRecord {
 			pre_hash,
 			builder: Builder::Stock,
 			fallback,
+			spec_version: None,
+			hot_keys: 0,
 			candidates: 0,
 			extrinsics,
 			groups: 0,
@@ -284,6 +293,8 @@ pub struct PexMetrics {
 	refill_rounds: Counter<U64>,
 	refilled_extrinsics: Counter<U64>,
 	threads: Gauge<U64>,
+	spec_version: Gauge<U64>,
+	hot_keys: Gauge<U64>,
 	phase_seconds: HistogramVec,
 	left_out: CounterVec<U64>,
 }
@@ -370,6 +381,17 @@ impl PexMetrics {
 				Gauge::new("pex_exec_threads", "Threads of the parallel builder")?,
 				registry,
 			)?,
+			spec_version: register(
+				Gauge::new(
+					"pex_runtime_spec_version",
+					"spec_version of the runtime the last pex-built block ran (rises after an upgrade)",
+				)?,
+				registry,
+			)?,
+			hot_keys: register(
+				Gauge::new("pex_hot_keys", "Hot keys the runtime of the last pex-built block declared")?,
+				registry,
+			)?,
 			phase_seconds: register(
 				HistogramVec::new(
 					HistogramOpts::new("pex_phase_seconds", "Time of each build phase per block")
@@ -413,6 +435,10 @@ impl PexMetrics {
 		self.refill_rounds.inc_by(record.refill_rounds as u64);
 		self.refilled_extrinsics.inc_by(record.refilled_extrinsics as u64);
 		self.threads.set(record.threads as u64);
+		if let Some(spec_version) = record.spec_version {
+			self.spec_version.set(spec_version.into());
+		}
+		self.hot_keys.set(record.hot_keys as u64);
 		for (phase, ms) in [
 			("base", phases.base),
 			("admission", phases.admission),
@@ -481,6 +507,8 @@ mod tests {
 		pex.builder = Builder::Pex;
 		pex.extrinsics = 7;
 		pex.left_out.deadline = 2;
+		pex.spec_version = Some(101);
+		pex.hot_keys = 10;
 		metrics.observe(&pex);
 		let mut fallback = record(2);
 		fallback.fallback = Some(FallbackReason::Injected);
@@ -490,6 +518,7 @@ mod tests {
 		assert_eq!(metrics.blocks.with_label_values(&["stock"]).get(), 1);
 		assert_eq!(metrics.fallbacks.with_label_values(&["injected"]).get(), 1);
 		assert_eq!(metrics.left_out.with_label_values(&["deadline"]).get(), 2);
+		assert_eq!((metrics.spec_version.get(), metrics.hot_keys.get()), (101, 10));
 	}
 
 	#[test]

@@ -42,7 +42,10 @@ use std::{
 	panic::{catch_unwind, AssertUnwindSafe},
 	path::PathBuf,
 	pin::Pin,
-	sync::Arc,
+	sync::{
+		atomic::{AtomicU32, Ordering},
+		Arc,
+	},
 	time::{Duration, Instant},
 };
 
@@ -100,6 +103,8 @@ struct Shared {
 	runtimes: RuntimeCache,
 	metrics: Option<PexMetrics>,
 	log: Arc<BuildLog>,
+	/// `spec_version` of the runtime of the last block pex built (0: none yet).
+	last_spec_version: AtomicU32,
 }
 
 impl Shared {
@@ -144,7 +149,16 @@ impl PexProposerFactory {
 		let runtimes = RuntimeCache::default();
 		Self {
 			stock,
-			shared: Arc::new(Shared { client, pool, spawn, settings, runtimes, metrics, log }),
+			shared: Arc::new(Shared {
+				client,
+				pool,
+				spawn,
+				settings,
+				runtimes,
+				metrics,
+				log,
+				last_spec_version: AtomicU32::new(0),
+			}),
 		}
 	}
 
@@ -335,6 +349,11 @@ impl PexProposer {
 
 		let pre_hash = built.block.header().hash();
 		let stats = &built.stats;
+		let previous = self.shared.last_spec_version.swap(stats.spec_version, Ordering::Relaxed);
+		if previous != stats.spec_version {
+			let was = if previous == 0 { String::new() } else { format!(" (was {previous})") };
+			info!(target: LOG_TARGET, "pex: block #{number} runs runtime spec_version {}{was} with {} hot keys", stats.spec_version, stats.hot_keys);
+		}
 		let elapsed = started.elapsed();
 		info!(
 			target: LOG_TARGET,

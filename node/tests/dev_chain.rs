@@ -6,7 +6,7 @@
 mod common;
 
 use codec::{Decode, Encode};
-use common::{run, TestDir, TestNode};
+use common::{assert_imports_sequentially, TestDir, TestNode};
 use pex_bench::{
 	contracts::suite_batch,
 	load::{account, dev_key, load_accounts, to_hex, NodeClient, Transfer},
@@ -254,55 +254,11 @@ async fn a_dev_chain_takes_transfers_and_a_batch_deploy_refuses_bad_input_and_im
 	let now = client.finalized_number().await.expect("a block");
 	node.wait_finalized(&client, now + 2, Duration::from_secs(60)).await;
 
-	// When the chain is exported and imported by a node that executes every block itself.
+	// When the chain is exported and imported by a node that executes every block itself, it
+	// holds the same chain, state roots included.
 	drop(client);
 	node.stop();
-	let best = last_block(&author_base);
-	let exported = dir.path().join("exported.bin");
-	let base = author_base.to_string_lossy().to_string();
-	let out = exported.to_string_lossy().to_string();
-	run(&[
-		"export-blocks",
-		"--dev",
-		"--base-path",
-		&base,
-		"--binary",
-		"--to",
-		&best.to_string(),
-		&out,
-	])
-	.expect("export-blocks");
-	let fresh = dir.path().join("importer").to_string_lossy().to_string();
-	let imported = run(&["import-blocks", "--dev", "--base-path", &fresh, "--binary", &out])
-		.expect("import-blocks executes and accepts every block");
-	assert!(imported.contains(&format!("Imported {best} blocks")), "{imported}");
-
-	// Then it holds the same chain, state roots included.
-	let again = dir.path().join("again.bin");
-	let again_out = again.to_string_lossy().to_string();
-	run(&[
-		"export-blocks",
-		"--dev",
-		"--base-path",
-		&fresh,
-		"--binary",
-		"--to",
-		&best.to_string(),
-		&again_out,
-	])
-	.expect("export-blocks of the importer");
-	assert_eq!(std::fs::read(&exported).expect("export"), std::fs::read(&again).expect("export"));
-}
-
-/// The best block of the stopped node at `base` (from `chain-info`).
-fn last_block(base: &std::path::Path) -> u64 {
-	let info =
-		run(&["chain-info", "--dev", "--base-path", &base.to_string_lossy()]).expect("chain-info");
-	// Pretty-printed JSON on stdout (which `run` puts before the log lines).
-	let start = info.find("{\n").expect("JSON");
-	let end = start + info[start..].find("\n}").expect("JSON") + 2;
-	let value: serde_json::Value = serde_json::from_str(&info[start..end]).expect("JSON");
-	value["best_number"].as_u64().expect("a best block")
+	assert_imports_sequentially(dir.path(), &author_base);
 }
 
 /// `call_data` signed by `from` with `nonce`, as bytes (not submitted).

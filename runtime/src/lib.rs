@@ -28,9 +28,10 @@
 //!
 //! ## Upgrades
 //!
-//! `sudo(system.set_code(blob))` replaces the runtime. Raise [`VERSION`]'s `spec_version` with
-//! every release that changes behaviour, and `transaction_version` when the encoding of calls or
-//! transaction extensions changes.
+//! `sudo(sudo_unchecked_weight(system.set_code(blob)))` replaces the runtime (frame-system's
+//! benchmarked weight of `set_code`, 164 s, exceeds any block, so sudo must name a weight). Raise
+//! [`VERSION`]'s `spec_version` with every release that changes behaviour, and
+//! `transaction_version` when the encoding of calls or transaction extensions changes.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![recursion_limit = "256"]
@@ -41,6 +42,15 @@
 
 #[cfg(feature = "std")]
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+/// This runtime built once more with the feature `increment-spec-version`: the "next release"
+/// that upgrade tests install with `set_code`. It differs from [`WASM_BINARY`] only in
+/// `spec_version` (one higher) and in one more hot key (see [`parallel::hot_keys`]), so a test
+/// can tell which runtime a block ran.
+#[cfg(feature = "std")]
+pub mod next_release {
+	include!(concat!(env!("OUT_DIR"), "/wasm_binary_next_release.rs"));
+}
 
 extern crate alloc;
 
@@ -64,12 +74,28 @@ use sp_version::RuntimeVersion;
 pub use deployer::{padded_empty_contract, ReviveDeployer};
 
 /// The runtime's version. `spec_version` 100 is the first release.
+#[cfg(not(feature = "increment-spec-version"))]
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("pex"),
 	impl_name: Cow::Borrowed("pex"),
 	authoring_version: 1,
 	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// The runtime's version in the upgrade tests' next release (feature `increment-spec-version`):
+/// the same as the release's, with `spec_version` one higher.
+#[cfg(feature = "increment-spec-version")]
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: Cow::Borrowed("pex"),
+	impl_name: Cow::Borrowed("pex"),
+	authoring_version: 1,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,

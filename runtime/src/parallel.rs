@@ -88,6 +88,13 @@ pub fn hot_keys() -> Vec<HotKey> {
 		exact(item(system, b"BlockWeight"), MergeRule::PerClassWeightSum),
 		exact(item(Balances::name().as_bytes(), b"TotalIssuance"), MergeRule::SumU128),
 		prefix(item(system, b"EventTopics"), MergeRule::Conflict),
+		// The upgrade tests' next release declares one more: extrinsics only read the fee
+		// multiplier (`on_finalize` writes it), so it merges nothing and conflicts with nothing.
+		#[cfg(feature = "increment-spec-version")]
+		exact(
+			item(crate::TransactionPayment::name().as_bytes(), b"NextFeeMultiplier"),
+			MergeRule::Conflict,
+		),
 	]
 }
 

@@ -188,6 +188,10 @@ pub struct BlockInputs<Block: BlockT> {
 /// Counts and times of one build.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BuildStats {
+	/// `spec_version` of the runtime that built the block (the parent's `:code`).
+	pub spec_version: u32,
+	/// Hot keys that runtime declared (`ParallelExecutionApi_hot_keys`), which the merge used.
+	pub hot_keys: usize,
 	/// Extrinsics in the block other than inherents.
 	pub extrinsics: usize,
 	/// Groups the partition produced.
@@ -428,6 +432,8 @@ impl ParallelBlockBuilder {
 		let inherents =
 			self.apply_inherents::<Block, S>(parent, &mut overlay, &inputs.inherent_data)?;
 		let base = self.finish_base(parent, overlay)?;
+		stats.spec_version = version.spec_version;
+		stats.hot_keys = base.hot_keys.len();
 		stats.base = started.elapsed();
 
 		let phase = Instant::now();

@@ -5,7 +5,7 @@ use crate::BuildError;
 use codec::{Decode, Encode};
 use sc_executor::WasmExecutor;
 use sp_core::{
-	traits::{CallContext, RuntimeCode, WrappedRuntimeCode},
+	traits::{CallContext, ReadRuntimeVersionExt, RuntimeCode, WrappedRuntimeCode},
 	Hasher,
 };
 use sp_externalities::Extensions;
@@ -152,7 +152,10 @@ impl WasmRuntime {
 		R: Decode,
 	{
 		let code = self.code();
+		// As a client's calls have it: `sp_io::misc::runtime_version` (which `set_code` calls to
+		// check the new code) reads the version of a blob with the executor.
 		let mut extensions = Extensions::default();
+		extensions.register(ReadRuntimeVersionExt::new(self.executor.clone()));
 		let output = catch_unwind(AssertUnwindSafe(|| {
 			StateMachine::new(
 				backend,

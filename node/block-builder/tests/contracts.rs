@@ -41,6 +41,8 @@ fn a_batch_deployment_next_to_transfers_imports() {
 	let built = build_everywhere(&chain, candidates, true);
 	assert_eq!(built.stats.extrinsics, 6);
 	assert_eq!(built.stats.groups, 6, "the deployment shares nothing with the transfers");
+	assert_eq!(built.stats.spec_version, pex_runtime::VERSION.spec_version);
+	assert_eq!(built.stats.hot_keys, pex_runtime::parallel::hot_keys().len());
 }
 
 #[test]
