@@ -9,12 +9,17 @@
 //! 2. [`partition`] (`partition`): transactions into [`Group`]s so that no two groups conflict,
 //!    exactly the connected components of the conflict relation, in near-linear time; and
 //!    [`schedule`], which packs groups onto a fixed number of [`Lane`]s by cost.
-//! 3. [`DependencyGraph`] (`graph`): dependency edges, Kahn levels (each level depends only on
+//! 3. [`ConflictDag`] (`dag`): the conflict relation in pool order as a DAG (each transaction after
+//!    the latest earlier ones it conflicts with, per key), its levels, a block order that keeps
+//!    every conflicting pair in pool order, and the critical path: what may run at the same time
+//!    inside a component. [`plan`] (`plan`) turns it into an [`ExecutionPlan`]: phases of chunks
+//!    per lane, with barriers only where a cost model says they pay.
+//! 4. [`DependencyGraph`] (`graph`): dependency edges, Kahn levels (each level depends only on
 //!    earlier ones), cycles reported with their members.
-//! 4. [`HotKey`] and [`MergeRule`] (`merge`): block-wide storage items every extrinsic writes, and
+//! 5. [`HotKey`] and [`MergeRule`] (`merge`): block-wide storage items every extrinsic writes, and
 //!    [`merge`], the pure functions over SCALE bytes that combine the groups' writes into the value
 //!    a sequential run leaves.
-//! 5. [`ParallelExecutionApi`] (declared at the crate root, as polkadot-sdk's API crates do, so
+//! 6. [`ParallelExecutionApi`] (declared at the crate root, as polkadot-sdk's API crates do, so
 //!    `impl_runtime_apis!` finds it): the runtime API through which the runtime declares access
 //!    sets and hot keys, and runs the post-inherent step in the block builder's base.
 //!
@@ -26,15 +31,19 @@ extern crate alloc;
 
 mod access;
 mod capacity;
+mod dag;
 mod graph;
 mod merge;
 mod partition;
+mod plan;
 
 pub use access::{AccessKey, AccessSet};
 pub use capacity::{BlockCapacity, ClassCapacity, ExtrinsicClass, ExtrinsicInfo};
+pub use dag::ConflictDag;
 pub use graph::{DependencyGraph, GraphError, NodeIndex};
 pub use merge::{hot_key_for, merge, HotKey, KeyMatch, MergeError, MergeRule, ValueAt};
 pub use partition::{partition, schedule, Group, Lane, ScheduleError};
+pub use plan::{plan, Chunk, ExecutionPlan, Phase};
 
 use alloc::vec::Vec;
 use sp_runtime::traits::Block as BlockT;

@@ -68,7 +68,7 @@ pub fn partition(sets: &[AccessSet]) -> Vec<Group> {
 /// Sort the entries of one space by [`Entry::sort_key`]: first by the inline head alone (a
 /// cheap integer sort that never reads key bytes), then each run of equal heads by the full
 /// key. Same result as one sort by the full key, at a fraction of the memory traffic.
-fn sort_entries(entries: &mut [Entry]) {
+pub(crate) fn sort_entries(entries: &mut [Entry]) {
 	entries.sort_unstable_by_key(|e| e.head);
 	let mut start = 0;
 	while start < entries.len() {
@@ -86,21 +86,21 @@ fn sort_entries(entries: &mut [Entry]) {
 }
 
 /// One key of one transaction, as the sweep sees it.
-struct Entry<'a> {
+pub(crate) struct Entry<'a> {
 	/// The first 8 bytes of `bytes`, big-endian, zero-padded: ordering by `head` first agrees
 	/// with ordering by `bytes` and mostly settles it without touching `bytes`, which live
 	/// elsewhere in memory (the sort is otherwise bound by cache misses).
 	head: u64,
 	/// 0 for accounts, 1 for storage: accounts never overlap storage.
-	space: u8,
+	pub(crate) space: u8,
 	bytes: &'a [u8],
-	is_prefix: bool,
-	is_write: bool,
-	tx: TxIndex,
+	pub(crate) is_prefix: bool,
+	pub(crate) is_write: bool,
+	pub(crate) tx: TxIndex,
 }
 
 impl<'a> Entry<'a> {
-	fn new(key: &'a AccessKey, is_write: bool, tx: TxIndex) -> Self {
+	pub(crate) fn new(key: &'a AccessKey, is_write: bool, tx: TxIndex) -> Self {
 		let (space, bytes, is_prefix) = match key {
 			AccessKey::Account(bytes) => (0, bytes, false),
 			AccessKey::Storage(bytes) => (1, bytes, false),
@@ -119,14 +119,14 @@ impl<'a> Entry<'a> {
 
 	/// Whether `self` and `other` have the same [`Entry::sort_key`]; reads the key bytes only
 	/// when the inline fields agree.
-	fn same_key(&self, other: &Entry) -> bool {
+	pub(crate) fn same_key(&self, other: &Entry) -> bool {
 		self.space == other.space &&
 			self.head == other.head &&
 			self.is_prefix == other.is_prefix &&
 			self.bytes == other.bytes
 	}
 
-	fn covers(&self, other: &Entry) -> bool {
+	pub(crate) fn covers(&self, other: &Entry) -> bool {
 		self.is_prefix && self.space == other.space && other.bytes.starts_with(self.bytes)
 	}
 }
