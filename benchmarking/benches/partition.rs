@@ -7,11 +7,12 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pex_bench::workload;
-use pex_primitives::{partition, ConflictDag};
+use pex_primitives::{partition, AccessSet, ConflictDag};
 use std::hint::black_box;
 
-fn partition_bench(c: &mut Criterion) {
-	let mut group = c.benchmark_group("partition");
+/// Bench `run` on the workloads of the module documentation, as benchmark group `name`.
+fn bench_workloads<R>(c: &mut Criterion, name: &str, run: impl Fn(&[AccessSet]) -> R) {
+	let mut group = c.benchmark_group(name);
 	group.sample_size(20);
 	for transactions in [10_000usize, 100_000] {
 		for (contention, key_space) in
@@ -20,28 +21,19 @@ fn partition_bench(c: &mut Criterion) {
 			let sets = workload::storage_keys(transactions, 2..=10, key_space, 42);
 			group.throughput(Throughput::Elements(transactions as u64));
 			group.bench_with_input(BenchmarkId::new(contention, transactions), &sets, |b, sets| {
-				b.iter(|| partition(black_box(sets)))
+				b.iter(|| run(black_box(sets)))
 			});
 		}
 	}
 	group.finish();
 }
 
+fn partition_bench(c: &mut Criterion) {
+	bench_workloads(c, "partition", partition);
+}
+
 fn conflict_dag_bench(c: &mut Criterion) {
-	let mut group = c.benchmark_group("conflict_dag");
-	group.sample_size(20);
-	for transactions in [10_000usize, 100_000] {
-		for (contention, key_space) in
-			[("low", 100 * transactions as u64), ("high", transactions as u64 / 10)]
-		{
-			let sets = workload::storage_keys(transactions, 2..=10, key_space, 42);
-			group.throughput(Throughput::Elements(transactions as u64));
-			group.bench_with_input(BenchmarkId::new(contention, transactions), &sets, |b, sets| {
-				b.iter(|| ConflictDag::new(black_box(sets)))
-			});
-		}
-	}
-	group.finish();
+	bench_workloads(c, "conflict_dag", ConflictDag::new);
 }
 
 criterion_group!(benches, partition_bench, conflict_dag_bench);

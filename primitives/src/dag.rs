@@ -17,7 +17,7 @@
 //! pool order, nonces included.
 
 use crate::{
-	partition::{sort_entries, Entry},
+	partition::{entries_by_space, sort_entries, Entry},
 	AccessSet, ScheduleError, TxIndex,
 };
 use alloc::{vec, vec::Vec};
@@ -46,19 +46,7 @@ impl ConflictDag {
 	///
 	/// If there are more than `u32::MAX` transactions or keys (a block admits far fewer).
 	pub fn new(sets: &[AccessSet]) -> Self {
-		let count = TxIndex::try_from(sets.len()).expect("more than u32::MAX transactions");
-		let mut spaces = [Vec::new(), Vec::new()];
-		for (tx, set) in (0..count).zip(sets) {
-			let keys = set
-				.reads
-				.iter()
-				.map(|key| (key, false))
-				.chain(set.writes.iter().map(|key| (key, true)));
-			for (key, is_write) in keys {
-				let entry = Entry::new(key, is_write, tx);
-				spaces[entry.space as usize].push(entry);
-			}
-		}
+		let spaces = entries_by_space(sets);
 		// (later, earlier) pairs.
 		let mut edges: Vec<(TxIndex, TxIndex)> = Vec::new();
 		for mut entries in spaces {
@@ -73,7 +61,7 @@ impl ConflictDag {
 		let mut levels = vec![0u32; sets.len()];
 		offsets.push(0);
 		let mut next = 0;
-		for tx in 0..count {
+		for tx in 0..sets.len() as TxIndex {
 			let mut level = 0;
 			while let Some(&(later, earlier)) = edges.get(next).filter(|(later, _)| *later == tx) {
 				debug_assert!(earlier < later);

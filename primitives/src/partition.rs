@@ -40,6 +40,22 @@ pub struct Group {
 ///
 /// If there are more than `u32::MAX` transactions.
 pub fn partition(sets: &[AccessSet]) -> Vec<Group> {
+	let spaces = entries_by_space(sets);
+	let mut sets = DisjointSets::new(sets.len());
+	for mut entries in spaces {
+		sort_entries(&mut entries);
+		join_conflicts(&entries, &mut sets);
+	}
+	sets.into_groups()
+}
+
+/// Every key of every set as an [`Entry`], accounts (space 0) apart from storage (space 1),
+/// in input order.
+///
+/// # Panics
+///
+/// If there are more than `u32::MAX` transactions.
+pub(crate) fn entries_by_space(sets: &[AccessSet]) -> [Vec<Entry<'_>>; 2] {
 	// Unreachable in the runtime (wasm32: `usize` is 32 bits); on the node, a block admits far
 	// fewer transactions than u32::MAX, and the index type is what `Group` stores.
 	let count = TxIndex::try_from(sets.len()).expect("more than u32::MAX transactions");
@@ -56,13 +72,7 @@ pub fn partition(sets: &[AccessSet]) -> Vec<Group> {
 			spaces[entry.space as usize].push(entry);
 		}
 	}
-
-	let mut sets = DisjointSets::new(sets.len());
-	for mut entries in spaces {
-		sort_entries(&mut entries);
-		join_conflicts(&entries, &mut sets);
-	}
-	sets.into_groups()
+	spaces
 }
 
 /// Sort the entries of one space by [`Entry::sort_key`]: first by the inline head alone (a

@@ -2,35 +2,10 @@
 //! (`AccessSet::conflicts_with`) in pool order, with levels and critical paths computed over
 //! every conflicting pair (quadratic and obvious).
 
-use pex_primitives::{AccessKey, AccessSet, ConflictDag};
+mod common;
+
+use pex_primitives::{AccessSet, ConflictDag};
 use proptest::{collection::vec, prelude::*};
-
-/// Keys from small alphabets, so that equal keys and prefix overlaps are common.
-fn access_key() -> impl Strategy<Value = AccessKey> {
-	let bytes = || vec(0u8..3, 0..4);
-	prop_oneof![
-		(0u8..12).prop_map(|a| AccessKey::Account(vec![a])),
-		bytes().prop_map(AccessKey::Storage),
-		bytes().prop_map(AccessKey::StoragePrefix),
-	]
-}
-
-/// Up to 24 transactions of up to 4 keys each, every key read or written.
-fn sets() -> impl Strategy<Value = Vec<AccessSet>> {
-	vec(vec((access_key(), any::<bool>()), 0..5), 0..24).prop_map(|raw| {
-		raw.iter()
-			.map(|keys| {
-				keys.iter().fold(AccessSet::new(), |set, (key, is_write)| {
-					if *is_write {
-						set.write(key.clone())
-					} else {
-						set.read(key.clone())
-					}
-				})
-			})
-			.collect()
-	})
-}
 
 /// For each transaction, the earlier ones it conflicts with.
 fn earlier_conflicts(sets: &[AccessSet]) -> Vec<Vec<usize>> {
@@ -44,7 +19,7 @@ proptest! {
 
 	#[test]
 	fn levels_are_the_longest_chains_of_conflicts_and_the_order_keeps_every_conflict(
-		sets in sets(),
+		sets in common::sets(24, 1),
 		costs in vec(0u64..100, 24),
 	) {
 		let dag = ConflictDag::new(&sets);

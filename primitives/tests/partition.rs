@@ -1,33 +1,16 @@
 //! Property tests of `partition` and `schedule` against a naive model: the connected components
 //! of the pairwise conflict relation (`AccessSet::conflicts_with`, quadratic and obvious).
 
+mod common;
+
+use common::to_set;
 use pex_primitives::{partition, schedule, AccessKey, AccessSet, Group, TxIndex};
 use proptest::{collection::vec, prelude::*};
 use std::collections::BTreeSet;
 
-/// Keys from small alphabets, so that equal keys and prefix overlaps are common.
-fn access_key() -> impl Strategy<Value = AccessKey> {
-	let bytes = || vec(0u8..3, 0..4);
-	prop_oneof![
-		(0u8..12).prop_map(|a| AccessKey::Account(vec![a])),
-		bytes().prop_map(AccessKey::Storage),
-		bytes().prop_map(AccessKey::StoragePrefix),
-	]
-}
-
 /// A transaction's keys as a list, each with whether it is written; may repeat keys.
 fn raw_set() -> impl Strategy<Value = Vec<(AccessKey, bool)>> {
-	vec((access_key(), any::<bool>()), 0..5)
-}
-
-fn to_set(raw: &[(AccessKey, bool)]) -> AccessSet {
-	raw.iter().fold(AccessSet::new(), |set, (key, is_write)| {
-		if *is_write {
-			set.write(key.clone())
-		} else {
-			set.read(key.clone())
-		}
-	})
+	vec((common::access_key(1), any::<bool>()), 0..5)
 }
 
 /// The connected components of the conflict graph, found the slow, obvious way.

@@ -2,43 +2,18 @@
 //! once, chunks of one phase never conflict, each transaction runs after everything earlier it
 //! conflicts with, and the block order keeps every conflicting pair in pool order.
 
-use pex_primitives::{plan, AccessKey, AccessSet};
+mod common;
+
+use pex_primitives::plan;
 use proptest::{collection::vec, prelude::*};
-
-/// Keys from small alphabets, so that equal keys and prefix overlaps are common; accounts
-/// dominate, as transfers do.
-fn access_key() -> impl Strategy<Value = AccessKey> {
-	let bytes = || vec(0u8..3, 0..4);
-	prop_oneof![
-		4 => (0u8..16).prop_map(|a| AccessKey::Account(vec![a])),
-		1 => bytes().prop_map(AccessKey::Storage),
-		1 => bytes().prop_map(AccessKey::StoragePrefix),
-	]
-}
-
-/// Up to 32 transactions of up to 4 keys each, every key read or written.
-fn sets() -> impl Strategy<Value = Vec<AccessSet>> {
-	vec(vec((access_key(), any::<bool>()), 0..5), 0..32).prop_map(|raw| {
-		raw.iter()
-			.map(|keys| {
-				keys.iter().fold(AccessSet::new(), |set, (key, is_write)| {
-					if *is_write {
-						set.write(key.clone())
-					} else {
-						set.read(key.clone())
-					}
-				})
-			})
-			.collect()
-	})
-}
 
 proptest! {
 	#![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
 
 	#[test]
 	fn a_plan_runs_everything_once_and_keeps_every_conflict_in_pool_order(
-		sets in sets(),
+		// Accounts dominate, as transfers do.
+		sets in common::sets(32, 4),
 		costs in vec(1u64..100, 32),
 		lanes in 1usize..5,
 		barrier in 0u64..60,
