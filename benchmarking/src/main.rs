@@ -390,7 +390,7 @@ fn run_load_command(config: &LoadConfig) -> Result<(), String> {
 		progress.set_style(style.progress_chars("=> "));
 	}
 	let report = runtime.block_on(run_load(config, &progress)).map_err(|e| e.to_string())?;
-	println!("| block | transfers | builder | groups | parallel | re-executed | build ms |");
+	println!("| block | transfers | builder | groups | concurrency | re-executed | build ms |");
 	println!("|---:|---:|---|---:|---:|---:|---:|");
 	for block in &report.blocks {
 		let stats = report.stats.get(&block.number);
@@ -399,8 +399,8 @@ fn run_load_command(config: &LoadConfig) -> Result<(), String> {
 				.and_then(|s| s.get(name))
 				.map_or_else(|| "-".to_string(), |v| v.to_string())
 		};
-		let parallel = stats
-			.and_then(|s| s.get("parallelFraction"))
+		let concurrency = stats
+			.and_then(|s| s.get("concurrency"))
 			.and_then(serde_json::Value::as_f64)
 			.map_or_else(|| "-".into(), |f| format!("{:.0} %", f * 100.0));
 		let build_ms = stats
@@ -408,7 +408,7 @@ fn run_load_command(config: &LoadConfig) -> Result<(), String> {
 			.and_then(serde_json::Value::as_f64)
 			.map_or_else(|| "-".into(), |ms| format!("{ms:.0}"));
 		println!(
-			"| {} | {} | {} | {} | {parallel} | {} | {build_ms} |",
+			"| {} | {} | {} | {} | {concurrency} | {} | {build_ms} |",
 			block.number,
 			block.signed,
 			field("builder").trim_matches('"'),

@@ -102,21 +102,26 @@ pub fn scenario_table(result: &ScenarioResult) -> String {
 	);
 	let _ = writeln!(
 		out,
-		"| contestant | median ms | min ms | max ms | extrinsics/s | vs stock | parallel fraction | rollback rate | peak memory MiB |"
+		"| contestant | median ms | min ms | max ms | extrinsics/s | vs stock | kept | concurrency | critical path | rollback rate | peak memory MiB |"
 	);
-	let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+	let _ = writeln!(
+		out,
+		"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	);
 	for m in &result.measurements {
 		let stats = m.median_stats();
 		let _ = writeln!(
 			out,
-			"| {} | {} | {} | {} | {:.0} | {} | {} | {} | {} |",
+			"| {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {} |",
 			m.contestant,
 			ms(m.median()),
 			ms(m.min()),
 			ms(m.max()),
 			result.throughput(m.contestant).unwrap_or(0.0),
 			result.speedup(m.contestant).map_or("-".into(), |s| format!("{s:.2}x")),
-			stats.map_or("-".into(), |s| percent(s.parallel_fraction())),
+			stats.map_or("-".into(), |s| percent(s.kept_fraction())),
+			stats.map_or("-".into(), |s| percent(s.concurrency())),
+			stats.map_or("-".into(), |s| percent(s.critical_path_share())),
 			stats.map_or("-".into(), |s| percent(s.rollback_rate())),
 			mib(m.peak_rss()),
 		);
@@ -155,7 +160,8 @@ pub fn csv(results: &[SuiteResult]) -> String {
 		PHASES.iter().map(|(_, column, _)| format!("{column}_ms")).collect();
 	let mut out = format!(
 		"part,scenario,candidates,extrinsics,block_bytes,contestant,median_ms,min_ms,max_ms,\
-		 extrinsics_per_s,speedup_vs_stock,parallel_fraction,rollback_rate,peak_rss_mib,{},\
+		 extrinsics_per_s,speedup_vs_stock,kept_fraction,concurrency,critical_path_share,\
+		 rollback_rate,peak_rss_mib,{},\
 		 groups,reexecuted_groups,samples\n",
 		phase_columns.join(",")
 	);
@@ -168,7 +174,7 @@ pub fn csv(results: &[SuiteResult]) -> String {
 				.collect();
 			let _ = writeln!(
 				out,
-				"{part:?},\"{}\",{},{},{},{},{},{},{},{:.1},{},{},{},{},{},{},{},{}",
+				"{part:?},\"{}\",{},{},{},{},{},{},{},{:.1},{},{},{},{},{},{},{},{},{},{}",
 				result.scenario,
 				result.candidates,
 				result.extrinsics,
@@ -179,7 +185,9 @@ pub fn csv(results: &[SuiteResult]) -> String {
 				ms(m.max()),
 				result.throughput(m.contestant).unwrap_or(0.0),
 				result.speedup(m.contestant).map_or(String::new(), |s| format!("{s:.3}")),
-				stats.map_or(String::new(), |s| format!("{:.4}", s.parallel_fraction())),
+				stats.map_or(String::new(), |s| format!("{:.4}", s.kept_fraction())),
+				stats.map_or(String::new(), |s| format!("{:.4}", s.concurrency())),
+				stats.map_or(String::new(), |s| format!("{:.4}", s.critical_path_share())),
 				stats.map_or(String::new(), |s| format!("{:.4}", s.rollback_rate())),
 				mib(m.peak_rss()),
 				phases.join(","),

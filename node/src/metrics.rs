@@ -161,8 +161,13 @@ pub struct BlockRecord {
 	pub threads: usize,
 	/// Extrinsics whose parallel result was kept.
 	pub parallel_extrinsics: usize,
-	/// `parallel_extrinsics / extrinsics`.
-	pub parallel_fraction: f64,
+	/// `parallel_extrinsics / extrinsics`: the kept share, not a measure of parallelism.
+	pub kept_fraction: f64,
+	/// Share of the parallel phase's lane time spent executing (`BuildStats::concurrency`).
+	pub concurrency: f64,
+	/// The admitted extrinsics' critical path over their weight
+	/// (`BuildStats::critical_path_share`).
+	pub critical_path_share: f64,
 	/// Groups executed again after validation.
 	pub reexecuted_groups: usize,
 	/// Extrinsics of those groups.
@@ -202,7 +207,9 @@ impl BlockRecord {
 			groups: stats.groups,
 			threads: stats.threads,
 			parallel_extrinsics: stats.parallel_extrinsics,
-			parallel_fraction: stats.parallel_fraction(),
+			kept_fraction: stats.kept_fraction(),
+			concurrency: stats.concurrency(),
+			critical_path_share: stats.critical_path_share(),
 			reexecuted_groups: stats.reexecuted_groups,
 			reexecuted_extrinsics: stats.reexecuted_extrinsics,
 			rollback_rate: stats.rollback_rate(),
@@ -243,7 +250,9 @@ impl BlockRecord {
 			groups: 0,
 			threads: 1,
 			parallel_extrinsics: 0,
-			parallel_fraction: 0.0,
+			kept_fraction: 0.0,
+			concurrency: 0.0,
+			critical_path_share: 0.0,
 			reexecuted_groups: 0,
 			reexecuted_extrinsics: 0,
 			rollback_rate: 0.0,
@@ -286,7 +295,9 @@ pub struct PexMetrics {
 	fallbacks: CounterVec<U64>,
 	extrinsics: Counter<U64>,
 	groups: Histogram,
-	parallel_fraction: Histogram,
+	kept_fraction: Histogram,
+	concurrency: Histogram,
+	critical_path_share: Histogram,
 	reexecuted_groups: Counter<U64>,
 	reexecuted_extrinsics: Counter<U64>,
 	rollback_rate: Histogram,
@@ -335,11 +346,31 @@ impl PexMetrics {
 				)?,
 				registry,
 			)?,
-			parallel_fraction: register(
+			kept_fraction: register(
 				Histogram::with_opts(
 					HistogramOpts::new(
-						"pex_parallel_fraction",
+						"pex_kept_fraction",
 						"Share of a block's extrinsics whose parallel result was kept",
+					)
+					.buckets(fraction()?),
+				)?,
+				registry,
+			)?,
+			concurrency: register(
+				Histogram::with_opts(
+					HistogramOpts::new(
+						"pex_concurrency",
+						"Share of the parallel phase's lane time spent executing (busy / (threads x wall time))",
+					)
+					.buckets(fraction()?),
+				)?,
+				registry,
+			)?,
+			critical_path_share: register(
+				Histogram::with_opts(
+					HistogramOpts::new(
+						"pex_critical_path_share",
+						"Weight of the admitted extrinsics' longest chain of conflicts over their total weight",
 					)
 					.buckets(fraction()?),
 				)?,
@@ -428,7 +459,11 @@ impl PexMetrics {
 		}
 		self.extrinsics.inc_by(record.extrinsics as u64);
 		self.groups.observe(record.groups as f64);
-		self.parallel_fraction.observe(record.parallel_fraction);
+		self.kept_fraction.observe(record.kept_fraction);
+		self.critical_path_share.observe(record.critical_path_share);
+		if record.phases_ms.execute > 0.0 {
+			self.concurrency.observe(record.concurrency);
+		}
 		self.reexecuted_groups.inc_by(record.reexecuted_groups as u64);
 		self.reexecuted_extrinsics.inc_by(record.reexecuted_extrinsics as u64);
 		self.rollback_rate.observe(record.rollback_rate);
@@ -509,6 +544,8 @@ mod tests {
 		pex.left_out.deadline = 2;
 		pex.spec_version = Some(101);
 		pex.hot_keys = 10;
+		pex.phases_ms.execute = 5.0;
+		pex.concurrency = 0.5;
 		metrics.observe(&pex);
 		let mut fallback = record(2);
 		fallback.fallback = Some(FallbackReason::Injected);
@@ -519,6 +556,8 @@ mod tests {
 		assert_eq!(metrics.fallbacks.with_label_values(&["injected"]).get(), 1);
 		assert_eq!(metrics.left_out.with_label_values(&["deadline"]).get(), 2);
 		assert_eq!((metrics.spec_version.get(), metrics.hot_keys.get()), (101, 10));
+		assert_eq!(metrics.concurrency.get_sample_count(), 1, "only blocks with a parallel phase");
+		assert_eq!(metrics.concurrency.get_sample_sum(), 0.5);
 	}
 
 	#[test]

@@ -357,12 +357,13 @@ impl PexProposer {
 		let elapsed = started.elapsed();
 		info!(
 			target: LOG_TARGET,
-			"🎁 Prepared block for proposing at {number} ({} ms) hash: {pre_hash:?}; parent_hash: {:?}; extrinsics: {}, groups: {}, parallel: {:.0} %, re-executed: {}, threads: {}",
+			"🎁 Prepared block for proposing at {number} ({} ms) hash: {pre_hash:?}; parent_hash: {:?}; extrinsics: {}, groups: {}, concurrency: {:.0} %, critical path: {:.0} %, re-executed: {}, threads: {}",
 			elapsed.as_millis(),
 			self.parent_hash,
 			stats.extrinsics,
 			stats.groups,
-			stats.parallel_fraction() * 100.0,
+			stats.concurrency() * 100.0,
+			stats.critical_path_share() * 100.0,
 			stats.reexecuted_extrinsics,
 			stats.threads,
 		);

@@ -25,8 +25,8 @@ pub struct FullDeps {
 pub trait PexApi {
 	/// The build records of the last `count` blocks this node authored (default 16, at most
 	/// [`RECENT_BLOCKS`]), oldest first: who built each (pex or the stock proposer, and why),
-	/// its extrinsics, groups, parallel fraction, re-executions, phase times and left-out
-	/// candidates by reason. Empty on a node that does not author.
+	/// its extrinsics, groups, kept fraction, concurrency, critical path share, re-executions,
+	/// phase times and left-out candidates by reason. Empty on a node that does not author.
 	#[method(name = "buildStats")]
 	fn build_stats(&self, count: Option<u32>) -> RpcResult<Vec<BlockRecord>>;
 }

@@ -14,7 +14,8 @@
 //!    only see their own usage, so the limits are enforced here, globally.
 //! 3. **Partition** (`lib.rs`). [`pex_primitives::partition`] over the runtime's access sets.
 //!    Groups keep pool order inside and are ordered by their first extrinsic; that is the block's
-//!    order, so every extrinsic's index is known before execution.
+//!    order, so every extrinsic's index is known before execution. The conflict DAG's critical path
+//!    ([`pex_primitives::ConflictDag`]) is measured here too, for [`BuildStats`].
 //! 4. **Execute** (`lib.rs`, `execute_chunks`; `tracking.rs`). Runs of consecutive groups execute
 //!    on the builder's rayon pool, each over a clone of the base overlay and a backend that records
 //!    what it reads.
@@ -200,6 +201,15 @@ pub struct BuildStats {
 	pub threads: usize,
 	/// Extrinsics whose parallel result was kept.
 	pub parallel_extrinsics: usize,
+	/// Time the chunks of the parallel phase took, summed over chunks: how long the lanes were
+	/// busy (zero on the sequential path).
+	pub busy: Duration,
+	/// The weight (`ref_time`) of the admitted extrinsics' costliest chain of conflicts in pool
+	/// order ([`pex_primitives::ConflictDag::critical_path`]): no schedule on any number of
+	/// threads executes them in less.
+	pub critical_path: u64,
+	/// The weight (`ref_time`) of the admitted extrinsics together.
+	pub admitted_weight: u64,
 	/// Groups whose parallel result was thrown away and that ran again on the merged state.
 	pub reexecuted_groups: usize,
 	/// Extrinsics of those groups.
@@ -212,7 +222,7 @@ pub struct BuildStats {
 	pub base: Duration,
 	/// Time of dispatch info, access sets and admission.
 	pub admission: Duration,
-	/// Time of the partition.
+	/// Time of the partition and of the critical path.
 	pub partition: Duration,
 	/// Time of the parallel execution (zero on the sequential path).
 	pub execute: Duration,
@@ -225,9 +235,33 @@ pub struct BuildStats {
 }
 
 impl BuildStats {
-	/// Share of the block's extrinsics whose parallel execution was kept, from 0 to 1.
-	pub fn parallel_fraction(&self) -> f64 {
+	/// Share of the block's extrinsics whose parallel execution was kept, from 0 to 1. Not a
+	/// measure of parallelism: one giant group kept whole is 100 % while the other lanes idle.
+	pub fn kept_fraction(&self) -> f64 {
 		ratio(self.parallel_extrinsics, self.extrinsics)
+	}
+
+	/// Share of the parallel phase's lane time spent executing, from 0 to 1: `busy / (threads x
+	/// execute)`. 1 when every lane worked all the time, `1 / threads` when one lane did all the
+	/// work; 0 on the sequential path.
+	pub fn concurrency(&self) -> f64 {
+		let capacity = self.execute.as_secs_f64() * self.threads as f64;
+		if capacity == 0.0 {
+			0.0
+		} else {
+			(self.busy.as_secs_f64() / capacity).min(1.0)
+		}
+	}
+
+	/// `critical_path / admitted_weight`, from 0 to 1: 1 when the admitted extrinsics form one
+	/// chain of conflicts (no thread but one can help), `1 / n` when they could keep `n` lanes
+	/// busy. 0 when nothing was admitted.
+	pub fn critical_path_share(&self) -> f64 {
+		if self.admitted_weight == 0 {
+			0.0
+		} else {
+			self.critical_path as f64 / self.admitted_weight as f64
+		}
 	}
 
 	/// Share of the parallel phase's groups that had to run again, from 0 to 1.
@@ -337,6 +371,8 @@ struct ChunkRun<H: sp_core::Hasher> {
 	reads: Reads,
 	/// `None` if the run failed as a whole (a trap, a failing read, a panic).
 	outcomes: Option<Vec<Outcome>>,
+	/// How long the chunk took on its lane.
+	busy: Duration,
 }
 
 const APPLY: &str = "BlockBuilder_apply_extrinsic";
@@ -465,6 +501,11 @@ impl ParallelBlockBuilder {
 			.map(|group| group.members.into_iter().map(|m| m as usize).collect())
 			.collect();
 		stats.groups = groups.len();
+		let costs: Vec<u64> = admitted.iter().map(|a| a.info.weight.ref_time()).collect();
+		stats.admitted_weight = costs.iter().fold(0, |sum, cost| sum.saturating_add(*cost));
+		stats.critical_path = pex_primitives::ConflictDag::new(&sets)
+			.critical_path(&costs)
+			.map_err(|_| BuildError::Invariant("an admitted extrinsic without a weight"))?;
 		stats.partition = phase.elapsed();
 
 		let first_index = inherents.len() as u32;
@@ -497,6 +538,7 @@ impl ParallelBlockBuilder {
 				.collect();
 			let runs = self.execute_chunks(parent, &base, &work, &tracer);
 			stats.execute = phase.elapsed();
+			stats.busy = runs.iter().map(|run| run.busy).sum();
 			Some(runs)
 		} else {
 			None
@@ -753,7 +795,7 @@ impl ParallelBlockBuilder {
 							tracer.record(TraceKind::Read, first_group, None, || hex(key));
 						}
 					}
-					ChunkRun { start, overlay, reads, outcomes }
+					ChunkRun { start, overlay, reads, outcomes, busy: since.elapsed() }
 				})
 				.collect()
 		})

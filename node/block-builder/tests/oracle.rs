@@ -102,6 +102,23 @@ fn unrelated_transfers_run_in_parallel_and_keep_their_results() {
 	assert_eq!(built.stats.groups, 20);
 	assert_eq!(built.stats.parallel_extrinsics, 20, "{:?}", built.stats);
 	assert_eq!(built.stats.reexecuted_groups, 0);
+	// Twenty transfers of one weight, none waiting for another: the critical path is one.
+	assert_eq!(built.stats.critical_path * 20, built.stats.admitted_weight, "{:?}", built.stats);
+	let concurrency = built.stats.concurrency();
+	assert!(concurrency > 0.0 && concurrency <= 1.0, "{:?}", built.stats);
+}
+
+#[test]
+fn a_chain_of_transfers_is_its_own_critical_path_and_runs_without_concurrency() {
+	let chain = Chain::new(11);
+	let candidates: Vec<_> =
+		(0..10).map(|i| chain.transfer(i, 0, i + 1, pex_runtime::UNIT)).collect();
+	let built = chain.build(2, candidates);
+	assert_imports(&chain, &built);
+	assert_eq!(built.stats.groups, 1);
+	assert_eq!(built.stats.critical_path, built.stats.admitted_weight, "{:?}", built.stats);
+	assert_eq!(built.stats.critical_path_share(), 1.0);
+	assert_eq!(built.stats.concurrency(), 0.0, "one group runs on the sequential path");
 }
 
 #[test]
