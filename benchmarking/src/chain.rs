@@ -235,9 +235,7 @@ pub fn execute_block<S: sp_state_machine::Backend<BlakeTwo256>>(
 ) -> Result<H256, String> {
 	let code = runtime.code();
 	let mut overlay = OverlayedChanges::<BlakeTwo256>::default();
-	// As a client's import has it (`set_code` reads the new blob's version with it).
-	let mut extensions = sp_externalities::Extensions::default();
-	extensions.register(sp_core::traits::ReadRuntimeVersionExt::new(runtime.executor().clone()));
+	let mut extensions = runtime.extensions();
 	StateMachine::new(
 		state,
 		&mut overlay,

@@ -145,11 +145,9 @@ impl CallApiAt<Block> for StockClient {
 		Ok(TrieBackendBuilder::new(self.store.clone(), self.root).build())
 	}
 
-	/// What a client's execution extensions register for every call: the executor that reads a
-	/// blob's runtime version (`set_code` needs it).
+	/// What a client's execution extensions register for every call ([`WasmRuntime::extensions`]).
 	fn initialize_extensions(&self, _: Hash, extensions: &mut Extensions) -> Result<(), ApiError> {
-		extensions
-			.register(sp_core::traits::ReadRuntimeVersionExt::new(self.runtime.executor().clone()));
+		extensions.merge(self.runtime.extensions());
 		Ok(())
 	}
 }

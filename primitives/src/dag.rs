@@ -70,6 +70,8 @@ impl ConflictDag {
 				next += 1;
 			}
 			levels[tx as usize] = level;
+			// Unreachable in the runtime (wasm32: `usize` is 32 bits, and the runtime builds no
+			// DAG); on the node, a block's edges are a few per key, far below u32::MAX.
 			offsets.push(u32::try_from(dependencies.len()).expect("more than u32::MAX edges"));
 		}
 		Self { offsets, dependencies, levels }

@@ -81,8 +81,6 @@ pub fn plan(
 	if let Some(tx) = (costs.len()..sets.len()).next() {
 		return Err(ScheduleError::MissingCost { tx: tx as TxIndex, costs: costs.len() });
 	}
-	let cost =
-		|txs: &[TxIndex]| txs.iter().fold(0u64, |sum, &tx| sum.saturating_add(costs[tx as usize]));
 	let total = costs[..sets.len()].iter().fold(0u64, |sum, c| sum.saturating_add(*c));
 	let share = total.div_ceil(lanes as u64);
 	let dag = ConflictDag::new(sets);
@@ -90,7 +88,7 @@ pub fn plan(
 	// Units of phase `i`: lists of transactions that run in that order on one lane.
 	let mut phases: Vec<Vec<Group>> = vec![Vec::new()];
 	for group in partition(sets) {
-		let segments = if cost(&group.members) > share {
+		let segments = if cost_of(&group.members, costs) > share {
 			segments(&group.members, &dag, costs, lanes, barrier)?
 		} else {
 			Vec::new()
@@ -130,6 +128,11 @@ pub fn plan(
 	Ok(plan)
 }
 
+/// The saturating sum of the costs of `txs`.
+fn cost_of(txs: &[TxIndex], costs: &[u64]) -> u64 {
+	txs.iter().fold(0u64, |sum, &tx| sum.saturating_add(costs[tx as usize]))
+}
+
 /// A part of a cut component that runs in one phase.
 enum Segment {
 	/// Consecutive thin levels, all their transactions in pool order on one lane.
@@ -157,7 +160,7 @@ fn segments(
 	let mut segments: Vec<Segment> = Vec::new();
 	let mut estimate = 0u64;
 	for level in by_level {
-		let sequential = level.iter().fold(0u64, |sum, &tx| sum.saturating_add(costs[tx as usize]));
+		let sequential = cost_of(&level, costs);
 		let units: Vec<Group> = level.iter().map(|&tx| Group { members: vec![tx] }).collect();
 		let parallel =
 			schedule(&units, costs, lanes)?.iter().map(|lane| lane.cost).max().unwrap_or(0);
@@ -180,7 +183,7 @@ fn segments(
 			run.sort_unstable();
 		}
 	}
-	let whole = members.iter().fold(0u64, |sum, &tx| sum.saturating_add(costs[tx as usize]));
+	let whole = cost_of(members, costs);
 	// The last segment needs no barrier after it.
 	Ok(if estimate.saturating_sub(barrier) < whole { segments } else { Vec::new() })
 }

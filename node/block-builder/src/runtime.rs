@@ -34,6 +34,15 @@ impl WasmRuntime {
 		&self.executor
 	}
 
+	/// The extensions a client's runtime calls carry: the executor that reads a blob's runtime
+	/// version (`sp_io::misc::runtime_version`, which `set_code` calls to check the new code).
+	/// Every call into this runtime, the builder's and an importer's alike, must have them.
+	pub fn extensions(&self) -> Extensions {
+		let mut extensions = Extensions::default();
+		extensions.register(ReadRuntimeVersionExt::new(self.executor.clone()));
+		extensions
+	}
+
 	/// The code as the executor takes it.
 	pub fn code(&self) -> RuntimeCode<'_> {
 		RuntimeCode { code_fetcher: &self.code, heap_pages: None, hash: self.hash.clone() }
@@ -152,10 +161,7 @@ impl WasmRuntime {
 		R: Decode,
 	{
 		let code = self.code();
-		// As a client's calls have it: `sp_io::misc::runtime_version` (which `set_code` calls to
-		// check the new code) reads the version of a blob with the executor.
-		let mut extensions = Extensions::default();
-		extensions.register(ReadRuntimeVersionExt::new(self.executor.clone()));
+		let mut extensions = self.extensions();
 		let output = catch_unwind(AssertUnwindSafe(|| {
 			StateMachine::new(
 				backend,
