@@ -12,7 +12,8 @@
 //! ```
 //!
 //! Every command but `partition` also takes `--threads N` (pex on 1..=N threads, default all
-//! cores), `--reps R` (timed repetitions, default 5), `--warmup W` (default 1) and `--seed S`.
+//! cores), `--lanes L` (the lanes pex plans a block for, default the builder's), `--reps R` (timed
+//! repetitions, default 5), `--warmup W` (default 1) and `--seed S`.
 //! See `benchmarking/README.md`.
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -45,7 +46,7 @@ const USAGE: &str =
   partition    [--transactions N] [--lanes L]
   load         [--url WS] [--accounts N] [--tps T] [--duration S] [--seed S]
                (transfers against a running pex-node, e.g. `make run`)
-  common: [--threads N] [--reps R] [--warmup W] [--seed S]
+  common: [--threads N] [--lanes L] [--reps R] [--warmup W] [--seed S]
   scenarios also: [--trace FILE]  (a traced build's Chrome trace, and why chunks were rejected)";
 
 /// A parsed command line.
@@ -139,6 +140,7 @@ impl Flags {
 	fn settings(&mut self) -> Result<Settings, ArgsError> {
 		let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
 		let mut settings = Settings::new(self.number("--threads", cores, false)?);
+		settings.lanes = self.number("--lanes", settings.lanes, false)?;
 		settings.repetitions = self.number("--reps", settings.repetitions, false)?;
 		settings.warmup = self.number("--warmup", settings.warmup, true)?;
 		settings.seed = self.number("--seed", settings.seed, true)?;
@@ -279,7 +281,7 @@ fn write_trace(
 	path: &Path,
 ) -> Result<(), BenchError> {
 	let threads = settings.threads.iter().copied().max().unwrap_or(1);
-	let options = BuildOptions { threads, deadline: None, trace: true };
+	let options = BuildOptions { threads, lanes: settings.lanes, deadline: None, trace: true };
 	let builder = ParallelBlockBuilder::with_runtime(pex_bench::chain::runtime(), options)?;
 	let built = builder.build(&chain.state, chain.next_block(), candidates)?;
 	let trace = built.trace.unwrap_or_default();

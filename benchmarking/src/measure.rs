@@ -41,6 +41,8 @@ impl fmt::Display for Contestant {
 pub struct Settings {
 	/// Thread counts pex runs with.
 	pub threads: Vec<usize>,
+	/// Lanes pex plans its blocks for ([`pex_block_builder::BuildOptions::lanes`]).
+	pub lanes: usize,
 	/// Timed repetitions per contestant.
 	pub repetitions: usize,
 	/// Untimed rounds after the check round.
@@ -50,9 +52,16 @@ pub struct Settings {
 }
 
 impl Settings {
-	/// pex on 1 to `max_threads` threads, 5 repetitions after one warm-up round, seed 42.
+	/// pex on 1 to `max_threads` threads planning for the builder's default lanes, 5 repetitions
+	/// after one warm-up round, seed 42.
 	pub fn new(max_threads: usize) -> Self {
-		Self { threads: (1..=max_threads.max(1)).collect(), repetitions: 5, warmup: 1, seed: 42 }
+		Self {
+			threads: (1..=max_threads.max(1)).collect(),
+			lanes: pex_block_builder::DEFAULT_LANES,
+			repetitions: 5,
+			warmup: 1,
+			seed: 42,
+		}
 	}
 
 	/// Refuse settings that measure nothing.
@@ -62,6 +71,9 @@ impl Settings {
 		}
 		if self.threads.is_empty() || self.threads.contains(&0) {
 			return Err(BenchError::Parameter("pex needs at least one thread".into()));
+		}
+		if self.lanes == 0 {
+			return Err(BenchError::Parameter("pex plans for at least one lane".into()));
 		}
 		Ok(())
 	}
@@ -300,7 +312,8 @@ pub fn measure(
 		.threads
 		.iter()
 		.map(|&threads| {
-			let options = BuildOptions { threads, deadline: None, trace: false };
+			let lanes = settings.lanes;
+			let options = BuildOptions { threads, lanes, deadline: None, trace: false };
 			Ok((threads, ParallelBlockBuilder::with_runtime(crate::chain::runtime(), options)?))
 		})
 		.collect::<Result<Vec<_>, BenchError>>()?;

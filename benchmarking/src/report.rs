@@ -131,10 +131,10 @@ pub fn scenario_table(result: &ScenarioResult) -> String {
 		let names: Vec<&str> = PHASES.iter().map(|(name, _, _)| *name).collect();
 		let _ = writeln!(
 			out,
-			"\n| phases (median ms) | {} | groups | re-executed groups |",
+			"\n| phases (median ms) | {} | levels (depth / phases / chunks / largest group) | groups | re-executed chunks |",
 			names.join(" | ")
 		);
-		let _ = writeln!(out, "| --- |{} ---: | ---: |", " ---: |".repeat(PHASES.len()));
+		let _ = writeln!(out, "| --- |{} ---: | ---: | ---: |", " ---: |".repeat(PHASES.len()));
 		for m in pex {
 			let phases: Vec<String> = PHASES
 				.iter()
@@ -143,11 +143,15 @@ pub fn scenario_table(result: &ScenarioResult) -> String {
 			let stats = m.median_stats();
 			let _ = writeln!(
 				out,
-				"| {} | {} | {} | {} |",
+				"| {} | {} | {} | {} | {} |",
 				m.contestant,
 				phases.join(" | "),
+				stats.map_or("-".into(), |s| format!(
+					"{} / {} / {} / {}",
+					s.depth, s.phases, s.chunks, s.largest_group
+				)),
 				stats.map_or(0, |s| s.groups),
-				stats.map_or(0, |s| s.reexecuted_groups),
+				stats.map_or(0, |s| s.reexecuted_chunks),
 			);
 		}
 	}
@@ -162,7 +166,7 @@ pub fn csv(results: &[SuiteResult]) -> String {
 		"part,scenario,candidates,extrinsics,block_bytes,contestant,median_ms,min_ms,max_ms,\
 		 extrinsics_per_s,speedup_vs_stock,kept_fraction,concurrency,critical_path_share,\
 		 rollback_rate,peak_rss_mib,{},\
-		 groups,reexecuted_groups,samples\n",
+		 groups,largest_group,depth,phases,chunks,reexecuted_chunks,samples\n",
 		phase_columns.join(",")
 	);
 	for SuiteResult { part, result } in results {
@@ -174,7 +178,7 @@ pub fn csv(results: &[SuiteResult]) -> String {
 				.collect();
 			let _ = writeln!(
 				out,
-				"{part:?},\"{}\",{},{},{},{},{},{},{},{:.1},{},{},{},{},{},{},{},{},{},{}",
+				"{part:?},\"{}\",{},{},{},{},{},{},{},{:.1},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
 				result.scenario,
 				result.candidates,
 				result.extrinsics,
@@ -192,7 +196,11 @@ pub fn csv(results: &[SuiteResult]) -> String {
 				mib(m.peak_rss()),
 				phases.join(","),
 				stats.map_or(String::new(), |s| s.groups.to_string()),
-				stats.map_or(String::new(), |s| s.reexecuted_groups.to_string()),
+				stats.map_or(String::new(), |s| s.largest_group.to_string()),
+				stats.map_or(String::new(), |s| s.depth.to_string()),
+				stats.map_or(String::new(), |s| s.phases.to_string()),
+				stats.map_or(String::new(), |s| s.chunks.to_string()),
+				stats.map_or(String::new(), |s| s.reexecuted_chunks.to_string()),
 				m.samples.len(),
 			);
 		}

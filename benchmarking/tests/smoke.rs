@@ -13,7 +13,7 @@ use sp_runtime::generic::Preamble;
 use std::{process::Command, time::Duration};
 
 fn smoke_settings() -> Settings {
-	Settings { threads: vec![1, 2], repetitions: 2, warmup: 0, seed: 7 }
+	Settings { threads: vec![1, 2], repetitions: 2, warmup: 0, seed: 7, ..Settings::new(2) }
 }
 
 #[test]
@@ -55,7 +55,7 @@ fn the_smoke_suite_measures_every_scenario_and_writes_the_report() {
 			.result
 			.get(Contestant::Pex(threads))
 			.and_then(|m| m.median_stats())
-			.map(|s| s.reexecuted_groups)
+			.map(|s| s.reexecuted_chunks)
 	};
 	assert!(reexecuted(2).is_some_and(|n| n > 0), "{:?}", reexecuted(2));
 	assert_eq!(reexecuted(1), Some(0));

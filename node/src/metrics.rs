@@ -168,11 +168,11 @@ pub struct BlockRecord {
 	/// The admitted extrinsics' critical path over their weight
 	/// (`BuildStats::critical_path_share`).
 	pub critical_path_share: f64,
-	/// Groups executed again after validation.
-	pub reexecuted_groups: usize,
-	/// Extrinsics of those groups.
+	/// Chunks executed again after validation.
+	pub reexecuted_chunks: usize,
+	/// Extrinsics of those chunks.
 	pub reexecuted_extrinsics: usize,
-	/// `reexecuted_groups / groups` of the parallel phase.
+	/// `reexecuted_chunks / chunks` of the parallel path.
 	pub rollback_rate: f64,
 	/// Refill rounds.
 	pub refill_rounds: usize,
@@ -210,7 +210,7 @@ impl BlockRecord {
 			kept_fraction: stats.kept_fraction(),
 			concurrency: stats.concurrency(),
 			critical_path_share: stats.critical_path_share(),
-			reexecuted_groups: stats.reexecuted_groups,
+			reexecuted_chunks: stats.reexecuted_chunks,
 			reexecuted_extrinsics: stats.reexecuted_extrinsics,
 			rollback_rate: stats.rollback_rate(),
 			refill_rounds: stats.refill_rounds,
@@ -253,7 +253,7 @@ impl BlockRecord {
 			kept_fraction: 0.0,
 			concurrency: 0.0,
 			critical_path_share: 0.0,
-			reexecuted_groups: 0,
+			reexecuted_chunks: 0,
 			reexecuted_extrinsics: 0,
 			rollback_rate: 0.0,
 			refill_rounds: 0,
@@ -298,7 +298,7 @@ pub struct PexMetrics {
 	kept_fraction: Histogram,
 	concurrency: Histogram,
 	critical_path_share: Histogram,
-	reexecuted_groups: Counter<U64>,
+	reexecuted_chunks: Counter<U64>,
 	reexecuted_extrinsics: Counter<U64>,
 	rollback_rate: Histogram,
 	refill_rounds: Counter<U64>,
@@ -376,17 +376,17 @@ impl PexMetrics {
 				)?,
 				registry,
 			)?,
-			reexecuted_groups: register(
+			reexecuted_chunks: register(
 				Counter::new(
-					"pex_reexecuted_groups_total",
-					"Groups executed again after their reads were found stale",
+					"pex_reexecuted_chunks_total",
+					"Chunks of the plan executed again after validation refused their parallel result",
 				)?,
 				registry,
 			)?,
 			reexecuted_extrinsics: register(
 				Counter::new(
 					"pex_reexecuted_extrinsics_total",
-					"Extrinsics of the groups executed again",
+					"Extrinsics of the chunks executed again",
 				)?,
 				registry,
 			)?,
@@ -394,7 +394,7 @@ impl PexMetrics {
 				Histogram::with_opts(
 					HistogramOpts::new(
 						"pex_rollback_rate",
-						"Share of a block's parallel groups that were executed again",
+						"Share of a block's chunks that were executed again",
 					)
 					.buckets(fraction()?),
 				)?,
@@ -464,7 +464,7 @@ impl PexMetrics {
 		if record.phases_ms.execute > 0.0 {
 			self.concurrency.observe(record.concurrency);
 		}
-		self.reexecuted_groups.inc_by(record.reexecuted_groups as u64);
+		self.reexecuted_chunks.inc_by(record.reexecuted_chunks as u64);
 		self.reexecuted_extrinsics.inc_by(record.reexecuted_extrinsics as u64);
 		self.rollback_rate.observe(record.rollback_rate);
 		self.refill_rounds.inc_by(record.refill_rounds as u64);

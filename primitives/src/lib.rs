@@ -43,7 +43,7 @@ pub use dag::ConflictDag;
 pub use graph::{DependencyGraph, GraphError, NodeIndex};
 pub use merge::{hot_key_for, merge, HotKey, KeyMatch, MergeError, MergeRule, ValueAt};
 pub use partition::{partition, schedule, Group, Lane, ScheduleError};
-pub use plan::{plan, Chunk, ExecutionPlan, Phase};
+pub use plan::{plan, Chunk, ExecutionPlan, Phase, Shape};
 
 use alloc::vec::Vec;
 use sp_runtime::traits::Block as BlockT;

@@ -43,6 +43,22 @@ pub struct Phase {
 pub struct ExecutionPlan {
 	/// The phases, in execution order.
 	pub phases: Vec<Phase>,
+	/// The shape of the transactions the plan was made for.
+	pub shape: Shape,
+}
+
+/// What the conflict relation of a block looks like, whatever the plan made of it.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Shape {
+	/// Connected components of the conflict graph ([`partition`]'s groups).
+	pub components: usize,
+	/// Transactions of the largest component (0 if there are none).
+	pub largest_component: usize,
+	/// Levels of the [`ConflictDag`]: the longest chain of conflicts, in transactions.
+	pub depth: u32,
+	/// The costliest chain of conflicts ([`ConflictDag::critical_path`]): no plan on any number
+	/// of lanes executes the transactions in less.
+	pub critical_path: u64,
 }
 
 impl ExecutionPlan {
@@ -84,10 +100,17 @@ pub fn plan(
 	let total = costs[..sets.len()].iter().fold(0u64, |sum, c| sum.saturating_add(*c));
 	let share = total.div_ceil(lanes as u64);
 	let dag = ConflictDag::new(sets);
+	let groups = partition(sets);
+	let shape = Shape {
+		components: groups.len(),
+		largest_component: groups.iter().map(|group| group.members.len()).max().unwrap_or(0),
+		depth: dag.depth(),
+		critical_path: dag.critical_path(costs)?,
+	};
 
 	// Units of phase `i`: lists of transactions that run in that order on one lane.
 	let mut phases: Vec<Vec<Group>> = vec![Vec::new()];
-	for group in partition(sets) {
+	for group in groups {
 		let segments = if cost_of(&group.members, costs) > share {
 			segments(&group.members, &dag, costs, lanes, barrier)?
 		} else {
@@ -109,7 +132,7 @@ pub fn plan(
 		}
 	}
 
-	let mut plan = ExecutionPlan::default();
+	let mut plan = ExecutionPlan { phases: Vec::new(), shape };
 	for units in phases {
 		let mut chunks = Vec::new();
 		for lane in schedule(&units, costs, lanes)? {
@@ -206,6 +229,8 @@ mod tests {
 		assert_eq!(plan.phases.len(), 1);
 		assert_eq!(plan.phases[0].chunks, vec![vec![0, 2], vec![1, 3]]);
 		assert_eq!(plan.order(), vec![0, 2, 1, 3]);
+		let shape = Shape { components: 3, largest_component: 2, depth: 2, critical_path: 2 };
+		assert_eq!(plan.shape, shape);
 	}
 
 	#[test]
@@ -233,6 +258,8 @@ mod tests {
 		let chain: Vec<AccessSet> = (0..6).map(|i| transfer(i, i + 1)).collect();
 		let plan_of_chain = plan(&chain, &[10; 6], 2, 1).expect("a plan");
 		assert_eq!(plan_of_chain.phases, vec![Phase { chunks: vec![(0..6).collect()] }]);
+		let shape = Shape { components: 1, largest_component: 6, depth: 6, critical_path: 60 };
+		assert_eq!(plan_of_chain.shape, shape);
 		let wide = vec![transfer(1, 2), transfer(3, 4), transfer(2, 3), transfer(4, 1)];
 		let plan_of_wide = plan(&wide, &[10; 4], 2, 1_000).expect("a plan");
 		assert_eq!(plan_of_wide.phases, vec![Phase { chunks: vec![vec![0, 1, 2, 3]] }]);

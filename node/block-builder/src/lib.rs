@@ -67,11 +67,10 @@ use sp_runtime::{
 use sp_state_machine::{Backend, OverlayedChanges, StorageChanges};
 use std::{
 	collections::{BTreeMap, BTreeSet},
-	ops::Range,
 	time::{Duration, Instant},
 };
 use trace::{hex, Tracer};
-use tracking::{Reads, StateKey, TrackingBackend};
+use tracking::{Epoch, Layer, Reads, StateKey, TrackingBackend};
 
 /// Why a build failed as a whole (a candidate's own failure never fails the build: it is left
 /// out with a [`LeftOutReason`]).
@@ -159,6 +158,9 @@ pub struct LeftOut<Extrinsic> {
 pub struct BuildOptions {
 	/// Threads of the builder's pool; 1 takes the sequential path.
 	pub threads: usize,
+	/// Lanes the block is planned for ([`pex_primitives::plan`]): the block's order depends on
+	/// them, never on [`Self::threads`], which only say how many of the lanes run at once.
+	pub lanes: usize,
 	/// Time after which no further group is started; what did not run is left out.
 	pub deadline: Option<Duration>,
 	/// Record a [`Trace`] of the build (costs time: every read is recorded).
@@ -169,7 +171,7 @@ impl Default for BuildOptions {
 	/// All available cores, no deadline, no trace.
 	fn default() -> Self {
 		let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-		Self { threads, deadline: None, trace: false }
+		Self { threads, lanes: DEFAULT_LANES, deadline: None, trace: false }
 	}
 }
 
@@ -195,8 +197,16 @@ pub struct BuildStats {
 	pub hot_keys: usize,
 	/// Extrinsics in the block other than inherents.
 	pub extrinsics: usize,
-	/// Groups the partition produced.
+	/// Connected components of the admitted extrinsics' conflict graph.
 	pub groups: usize,
+	/// Extrinsics of the largest of them.
+	pub largest_group: usize,
+	/// Levels of their conflict DAG: the longest chain of conflicts, in extrinsics.
+	pub depth: u32,
+	/// Phases of the plan: barriers + 1 (0 for an empty block).
+	pub phases: usize,
+	/// Chunks of the plan, over all phases: runtime calls of the parallel path.
+	pub chunks: usize,
 	/// Threads of the pool.
 	pub threads: usize,
 	/// Extrinsics whose parallel result was kept.
@@ -210,9 +220,9 @@ pub struct BuildStats {
 	pub critical_path: u64,
 	/// The weight (`ref_time`) of the admitted extrinsics together.
 	pub admitted_weight: u64,
-	/// Groups whose parallel result was thrown away and that ran again on the merged state.
-	pub reexecuted_groups: usize,
-	/// Extrinsics of those groups.
+	/// Chunks whose parallel result was thrown away and that ran again on the merged state.
+	pub reexecuted_chunks: usize,
+	/// Extrinsics of those chunks.
 	pub reexecuted_extrinsics: usize,
 	/// Refill rounds run after the first admission (at most [`MAX_REFILL_ROUNDS`]).
 	pub refill_rounds: usize,
@@ -222,11 +232,12 @@ pub struct BuildStats {
 	pub base: Duration,
 	/// Time of dispatch info, access sets and admission.
 	pub admission: Duration,
-	/// Time of the partition and of the critical path.
+	/// Time of the plan (partition, conflict DAG, critical path, schedule).
 	pub partition: Duration,
-	/// Time of the parallel execution (zero on the sequential path).
+	/// Time of the parallel execution of the phases' chunks (zero on the sequential path).
 	pub execute: Duration,
-	/// Time of validation, merging and re-execution (all execution on the sequential path).
+	/// Time of validation, merging, re-execution and of phases of one chunk (all execution on
+	/// the sequential path).
 	pub commit: Duration,
 	/// Time of the refill rounds, and of asking whether one is needed.
 	pub refill: Duration,
@@ -264,12 +275,13 @@ impl BuildStats {
 		}
 	}
 
-	/// Share of the parallel phase's groups that had to run again, from 0 to 1.
+	/// Share of the plan's chunks that had to run again, from 0 to 1 (0 on the sequential
+	/// path).
 	pub fn rollback_rate(&self) -> f64 {
 		if self.execute.is_zero() {
 			0.0
 		} else {
-			ratio(self.reexecuted_groups, self.groups)
+			ratio(self.reexecuted_chunks, self.chunks)
 		}
 	}
 }
@@ -352,18 +364,18 @@ impl<X: Clone> Inclusion<X> {
 	}
 }
 
-/// Consecutive groups run together in the parallel phase.
+/// A chunk of a phase of the plan, ready to run on a lane.
 struct Chunk<'a, X> {
-	/// The groups, in block order.
-	groups: Range<usize>,
+	/// Its number in the plan, over all phases (for the trace).
+	number: usize,
 	/// The block index of its first extrinsic.
 	start: u32,
 	/// Its extrinsics, in block order.
 	extrinsics: Vec<&'a X>,
 }
 
-/// The parallel run of a chunk: consecutive groups run one after another in one overlay (they
-/// share nothing, so that is what running each alone gives) in one runtime call.
+/// The parallel run of a chunk: its extrinsics one after another in one runtime call, over the
+/// base and the layer of what earlier phases wrote.
 struct ChunkRun<H: sp_core::Hasher> {
 	/// The index its first extrinsic was given.
 	start: u32,
@@ -378,9 +390,14 @@ struct ChunkRun<H: sp_core::Hasher> {
 const APPLY: &str = "BlockBuilder_apply_extrinsic";
 const APPLY_MANY: &str = "ParallelExecutionApi_apply_extrinsics";
 
-/// Chunks of groups per thread in the parallel phase: more than one, so that a thread that
-/// drew short chunks takes more (rayon steals), few, so that runtime calls stay long.
-const CHUNKS_PER_THREAD: usize = 4;
+/// Lanes a block is planned for unless [`BuildOptions::lanes`] says otherwise: more than this
+/// machine's two threads, so that a thread that drew short chunks takes more (rayon steals), few,
+/// so that runtime calls stay long.
+pub const DEFAULT_LANES: usize = 4;
+
+/// What the plan charges for a barrier between two phases, in weight (`ref_time`, picoseconds):
+/// merging the lanes' writes and a new runtime call per lane, about a transfer's weight.
+pub const BARRIER_WEIGHT: u64 = 1_000_000_000;
 
 /// The most refill rounds a build runs (step 7). Round `r` (from 1) may admit `2^(r-1)` times
 /// the capacity left, so the last one covers `2^15` blocks' worth of candidates.
@@ -389,26 +406,6 @@ pub const MAX_REFILL_ROUNDS: usize = 16;
 /// Candidates of a refill round applied in one runtime call: the deadline is checked between
 /// calls.
 const REFILL_CALL_EXTRINSICS: usize = 512;
-
-/// Split `groups` (in block order) into about `count` runs of consecutive groups holding about
-/// the same number of extrinsics; a group is never split.
-fn chunk_groups(groups: &[Vec<usize>], count: usize) -> Vec<Range<usize>> {
-	let total: usize = groups.iter().map(Vec::len).sum();
-	let target = total.div_ceil(count.max(1)).max(1);
-	let mut chunks = Vec::new();
-	let (mut start, mut size) = (0, 0);
-	for (index, group) in groups.iter().enumerate() {
-		size += group.len();
-		if size >= target {
-			chunks.push(start..index + 1);
-			(start, size) = (index + 1, 0);
-		}
-	}
-	if start < groups.len() {
-		chunks.push(start..groups.len());
-	}
-	chunks
-}
 
 impl ParallelBlockBuilder {
 	/// A builder running `code` (a runtime WASM blob implementing `ParallelExecutionApi`).
@@ -496,99 +493,95 @@ impl ParallelBlockBuilder {
 
 		let phase = Instant::now();
 		let sets: Vec<AccessSet> = admitted.iter().map(|a| a.info.access.clone()).collect();
-		let groups: Vec<Vec<usize>> = pex_primitives::partition(&sets)
-			.into_iter()
-			.map(|group| group.members.into_iter().map(|m| m as usize).collect())
-			.collect();
-		stats.groups = groups.len();
 		let costs: Vec<u64> = admitted.iter().map(|a| a.info.weight.ref_time()).collect();
-		stats.admitted_weight = costs.iter().fold(0, |sum, cost| sum.saturating_add(*cost));
-		stats.critical_path = pex_primitives::ConflictDag::new(&sets)
-			.critical_path(&costs)
+		let plan = pex_primitives::plan(&sets, &costs, self.options.lanes.max(1), BARRIER_WEIGHT)
 			.map_err(|_| BuildError::Invariant("an admitted extrinsic without a weight"))?;
+		stats.groups = plan.shape.components;
+		stats.largest_group = plan.shape.largest_component;
+		stats.depth = plan.shape.depth;
+		stats.critical_path = plan.shape.critical_path;
+		stats.admitted_weight = costs.iter().fold(0, |sum, cost| sum.saturating_add(*cost));
+		stats.phases = plan.phases.len();
+		stats.chunks = plan.phases.iter().map(|phase| phase.chunks.len()).sum();
 		stats.partition = phase.elapsed();
 
-		let first_index = inherents.len() as u32;
-		let parallel = stats.threads > 1 && groups.len() > 1;
+		let phase = Instant::now();
 		let deadline = self.options.deadline.map(|d| started + d);
-		// The sequential path runs all groups in one runtime call, or one call per group when a
-		// deadline must be able to stop it between groups.
-		let chunks: Vec<Range<usize>> = if parallel {
-			chunk_groups(&groups, stats.threads * CHUNKS_PER_THREAD)
-		} else if deadline.is_none() && !groups.is_empty() {
-			core::iter::once(0..groups.len()).collect()
-		} else {
-			(0..groups.len()).map(|group| group..group + 1).collect()
-		};
-		let runs = if parallel {
-			let phase = Instant::now();
-			let mut start = first_index;
-			let work: Vec<Chunk<'_, Block::Extrinsic>> = chunks
+		let past_deadline = || deadline.is_some_and(|deadline| Instant::now() > deadline);
+		let parallel = stats.threads > 1 && plan.phases.iter().any(|phase| phase.chunks.len() > 1);
+		let mut commit = Commit::new(parent, base, inherents.len() as u32, parallel);
+		let mut number = 0;
+		for (index, planned) in plan.phases.iter().enumerate() {
+			// The sequential path runs the whole block in one runtime call, or one call per chunk
+			// when a deadline must be able to stop it between chunks.
+			if !parallel && deadline.is_none() {
+				if index == 0 {
+					let members: Vec<_> =
+						plan.order().into_iter().map(|tx| &admitted[tx as usize]).collect();
+					let outcomes = commit.reexecute(&self.runtime, &members, 0, &tracer)?;
+					tracer.record(TraceKind::Commit, 0, None, || "executed".into());
+					members
+						.into_iter()
+						.zip(outcomes)
+						.for_each(|(member, outcome)| inclusion.report(member, outcome));
+				}
+				continue
+			}
+			let members = |chunk: &pex_primitives::Chunk| -> Vec<&Candidate<Block::Extrinsic>> {
+				chunk.iter().map(|&tx| &admitted[tx as usize]).collect()
+			};
+			let mut start = commit.begin_phase();
+			let chunks: Vec<Chunk<'_, Block::Extrinsic>> = planned
+				.chunks
 				.iter()
-				.map(|range| {
-					let extrinsics: Vec<_> = groups[range.clone()]
-						.iter()
-						.flatten()
-						.map(|&i| &admitted[i].extrinsic)
-						.collect();
-					let chunk = Chunk { groups: range.clone(), start, extrinsics };
-					start += chunk.extrinsics.len() as u32;
+				.map(|chunk| {
+					let extrinsics = members(chunk).into_iter().map(|m| &m.extrinsic).collect();
+					let chunk = Chunk { number, start, extrinsics };
+					(number, start) = (number + 1, start + chunk.extrinsics.len() as u32);
 					chunk
 				})
 				.collect();
-			let runs = self.execute_chunks(parent, &base, &work, &tracer);
-			stats.execute = phase.elapsed();
-			stats.busy = runs.iter().map(|run| run.busy).sum();
-			Some(runs)
-		} else {
-			None
-		};
-
-		let phase = Instant::now();
-		let past_deadline = || deadline.is_some_and(|deadline| Instant::now() > deadline);
-		let mut commit = Commit::new(parent, base, first_index, parallel);
-		let mut runs = runs.map(Vec::into_iter);
-		for chunk in &chunks {
-			let run = runs.as_mut().and_then(Iterator::next);
-			let members = |group: usize| groups[group].iter().map(|&i| &admitted[i]);
-			if !past_deadline() {
-				match run.map(|run| commit.try_keep(run, chunk.start, &tracer)).transpose()? {
-					Some(Ok(outcomes)) => {
-						stats.parallel_extrinsics += Outcome::applied(&outcomes);
-						tracer.record(TraceKind::Commit, chunk.start, None, || "kept".into());
-						let members = chunk.clone().flat_map(members);
-						members
-							.zip(outcomes)
-							.for_each(|(member, outcome)| inclusion.report(member, outcome));
-						continue
-					},
-					Some(Err(rejection)) =>
-						tracer.record(TraceKind::Commit, chunk.start, None, || {
-							format!("rejected: {rejection}")
-						}),
-					None => {},
-				}
-			}
-			// Sequentially, a chunk runs as one; a rejected parallel chunk runs again group by
-			// group, so that the deadline can stop it between groups.
-			let runs_again: Vec<Range<usize>> = if parallel {
-				chunk.clone().map(|group| group..group + 1).collect()
+			// A phase of one chunk runs on the merged state directly: nothing runs beside it.
+			let runs = if parallel && chunks.len() > 1 && !past_deadline() {
+				let execution = Instant::now();
+				let runs = self.execute_chunks(parent, &commit, &chunks, &tracer);
+				stats.execute += execution.elapsed();
+				stats.busy += runs.iter().map(|run| run.busy).sum::<Duration>();
+				Some(runs)
 			} else {
-				core::iter::once(chunk.clone()).collect()
+				None
 			};
-			for groups_run in runs_again {
-				let group = groups_run.start;
-				let members: Vec<_> = groups_run.flat_map(members).collect();
+			let mut runs = runs.map(Vec::into_iter);
+			for (chunk, planned) in chunks.iter().zip(&planned.chunks) {
+				let members = members(planned);
+				let run = runs.as_mut().and_then(Iterator::next);
+				if !past_deadline() {
+					match run.map(|run| commit.try_keep(run, chunk.number, &tracer)).transpose()? {
+						Some(Ok(outcomes)) => {
+							stats.parallel_extrinsics += Outcome::applied(&outcomes);
+							tracer.record(TraceKind::Commit, chunk.number, None, || "kept".into());
+							members
+								.into_iter()
+								.zip(outcomes)
+								.for_each(|(member, outcome)| inclusion.report(member, outcome));
+							continue
+						},
+						Some(Err(rejection)) => {
+							stats.reexecuted_chunks += 1;
+							stats.reexecuted_extrinsics += members.len();
+							tracer.record(TraceKind::Commit, chunk.number, None, || {
+								format!("rejected: {rejection}")
+							})
+						},
+						None => {},
+					}
+				}
 				let outcomes = if past_deadline() {
 					members.iter().map(|_| Outcome::Late).collect()
 				} else {
-					if parallel {
-						stats.reexecuted_groups += 1;
-						stats.reexecuted_extrinsics += members.len();
-					}
-					let outcomes = commit.reexecute(&self.runtime, &members, group, &tracer)?;
-					let what = if parallel { "re-executed" } else { "executed" };
-					tracer.record(TraceKind::Commit, group, None, || what.into());
+					let outcomes =
+						commit.reexecute(&self.runtime, &members, chunk.number, &tracer)?;
+					tracer.record(TraceKind::Commit, chunk.number, None, || "executed".into());
 					outcomes
 				};
 				members
@@ -599,7 +592,7 @@ impl ParallelBlockBuilder {
 		}
 		// The last kept runs' hot keys are merged here, so that the refill's time is its own.
 		commit.flush()?;
-		stats.commit = phase.elapsed();
+		stats.commit = phase.elapsed().saturating_sub(stats.execute);
 
 		let phase = Instant::now();
 		let still_out = self.refill(
@@ -755,12 +748,12 @@ impl ParallelBlockBuilder {
 		Ok(waiting)
 	}
 
-	/// Run every chunk of groups on the pool, each over a clone of the base and a
-	/// read-tracking backend, in one runtime call.
+	/// Run every chunk of a phase on the pool, each over a clone of the base overlay and a
+	/// read-tracking backend over the layer of what earlier phases wrote, in one runtime call.
 	fn execute_chunks<H, S, X>(
 		&self,
 		parent: &S,
-		base: &Base<H>,
+		commit: &Commit<'_, H, S>,
 		chunks: &[Chunk<'_, X>],
 		tracer: &Tracer,
 	) -> Vec<ChunkRun<H>>
@@ -771,28 +764,27 @@ impl ParallelBlockBuilder {
 		X: Encode + Sync,
 	{
 		// Overlays are not `Sync`: clone the base for every chunk here.
-		let overlays: Vec<_> = chunks.iter().map(|_| base.overlay.clone()).collect();
+		let overlays: Vec<_> = chunks.iter().map(|_| commit.base.clone()).collect();
+		let layer = &commit.layer;
 		self.pool.install(|| {
 			chunks
 				.par_iter()
 				.zip(overlays)
 				.map(|(chunk, mut overlay)| {
-					let (first_group, start, extrinsics) =
-						(chunk.groups.start, chunk.start, &chunk.extrinsics);
-					tracer.record(TraceKind::Start, first_group, None, || {
-						format!("groups {:?} at {start}", chunk.groups)
-					});
-					let tracking = TrackingBackend::new(parent);
+					let (number, start, extrinsics) =
+						(chunk.number, chunk.start, &chunk.extrinsics);
+					tracer.record(TraceKind::Start, number, None, || format!("chunk at {start}"));
+					let tracking = TrackingBackend::new(parent, layer);
 					let since = Instant::now();
 					let outcomes =
 						apply_all(&self.runtime, &tracking, &mut overlay, start, extrinsics).ok();
-					tracer.record(TraceKind::Apply, first_group, Some(since), || {
+					tracer.record(TraceKind::Apply, number, Some(since), || {
 						format!("extrinsics {start}..{}", start as usize + extrinsics.len())
 					});
 					let reads = tracking.into_reads();
 					if tracer.enabled() {
 						for (_, key) in &reads.keys {
-							tracer.record(TraceKind::Read, first_group, None, || hex(key));
+							tracer.record(TraceKind::Read, number, None, || hex(key));
 						}
 					}
 					ChunkRun { start, overlay, reads, outcomes, busy: since.elapsed() }
@@ -976,8 +968,13 @@ struct Commit<'a, H: sp_core::Hasher, S> {
 	base: OverlayedChanges<H>,
 	hot_keys: Vec<HotKey>,
 	merged: OverlayedChanges<H>,
-	/// Non-hot keys changed by the groups committed so far.
-	written: BTreeSet<StateKey>,
+	/// Non-hot keys changed by the chunks committed and re-executed so far, with the epoch of
+	/// their last change.
+	written: BTreeMap<StateKey, Epoch>,
+	/// Those keys' values in `merged`: what the chunks of the next phase read through.
+	layer: Layer,
+	/// The phase being committed: chunks of this epoch saw the writes of earlier epochs only.
+	epoch: Epoch,
 	/// The index the next extrinsic gets.
 	next_index: u32,
 	/// A re-executed group changed a key the base wrote: reads of such keys are answered by the
@@ -1001,7 +998,9 @@ where
 			merged: base.overlay.clone(),
 			base: base.overlay,
 			hot_keys: base.hot_keys,
-			written: BTreeSet::new(),
+			written: BTreeMap::new(),
+			layer: Layer::default(),
+			epoch: 0,
 			next_index: first_index,
 			poisoned: false,
 			track,
@@ -1032,6 +1031,13 @@ where
 		}
 	}
 
+	/// Start the next phase: its chunks see what was committed so far. Returns the block index
+	/// of its first extrinsic.
+	fn begin_phase(&mut self) -> u32 {
+		self.epoch += 1;
+		self.next_index
+	}
+
 	/// What the rest of the block may still use, asked of the runtime on the merged state.
 	fn capacity(&mut self, runtime: &WasmRuntime) -> Result<BlockCapacity, BuildError> {
 		self.flush()?;
@@ -1054,7 +1060,7 @@ where
 		if run.start != self.next_index {
 			return Ok(Err(Rejection::Moved))
 		}
-		if let Some(key) = run.reads.first_met(&self.written) {
+		if let Some(key) = run.reads.first_met(&self.written, self.epoch) {
 			return Ok(Err(Rejection::Read(key.clone())))
 		}
 		let mut changes = Vec::new();
@@ -1073,22 +1079,30 @@ where
 				}
 			}
 			let (in_base, base) = self.base_value(entry.child.as_ref(), &entry.key)?;
-			let changed = entry.value != base;
-			// The base's keys are in every group's overlay; unchanged, this group did not write
+			// The base's keys are in every chunk's overlay; unchanged, this chunk did not write
 			// them. Changed, it did, and reads of them were overlay hits, never tracked.
-			if in_base && !changed {
-				continue
-			}
-			if in_base || self.written.contains(&entry.state_key()) {
+			if in_base {
+				if entry.value == base {
+					continue
+				}
 				return Ok(Err(Rejection::Wrote(entry.state_key())))
 			}
-			if changed {
+			let key = entry.state_key();
+			// A key an earlier phase changed was read through the layer: its value now is the
+			// layer's. One changed in this phase, the chunk cannot have seen.
+			let now = match self.written.get(&key) {
+				Some(epoch) if *epoch >= self.epoch => return Ok(Err(Rejection::Wrote(key))),
+				Some(_) => self.layer.value(&key).map(|value| value.map(<[u8]>::to_vec)),
+				None => Some(base),
+			};
+			if now.as_ref() != Some(&entry.value) {
 				changes.push(entry);
 			}
 		}
 		for entry in changes {
 			tracer.record(TraceKind::Write, position, None, || hex(&entry.key));
-			self.written.insert(entry.state_key());
+			self.written.insert(entry.state_key(), self.epoch);
+			self.layer.set(entry.state_key(), entry.value.clone());
 			match entry.child {
 				None => self.merged.set_storage(entry.key, entry.value),
 				Some(child) => self.merged.set_child_storage(&child, entry.key, entry.value),
@@ -1172,10 +1186,13 @@ where
 			.flatten()
 			.map(<[u8]>::to_vec);
 			let (in_base, base) = self.base_value(child.as_ref(), &key)?;
-			// Transient keys (written and removed in every extrinsic) end where they began.
-			if now == base {
+			let state_key = (trie, key);
+			// Transient keys (written and removed in every extrinsic) end where they began; a
+			// key an earlier phase changed must be seen back at its first value, though.
+			if now == base && !self.written.contains_key(&state_key) {
 				continue
 			}
+			let (trie, key) = state_key;
 			if in_base && !self.poisoned {
 				self.poisoned = true;
 				tracer.record(TraceKind::Commit, position, None, || {
@@ -1186,7 +1203,8 @@ where
 				});
 			}
 			tracer.record(TraceKind::Write, position, None, || hex(&key));
-			self.written.insert((trie, key));
+			self.written.insert((trie.clone(), key.clone()), self.epoch);
+			self.layer.set((trie, key), now);
 		}
 		Ok(outcomes)
 	}

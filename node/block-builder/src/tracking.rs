@@ -1,5 +1,6 @@
-//! A state backend that records what the runtime read from it: point reads and the ranges it
-//! iterated, in the main trie and in child tries.
+//! A state backend that records what the runtime read from it (point reads and the ranges it
+//! iterated, in the main trie and in child tries), over a [`Layer`] of the block's writes so far
+//! and the parent state.
 
 use sp_core::{
 	storage::{ChildInfo, StateVersion},
@@ -8,14 +9,22 @@ use sp_core::{
 use sp_state_machine::{
 	Backend, BackendTransaction, IterArgs, StorageIterator, StorageKey, StorageValue, UsageInfo,
 };
-use sp_trie::MerkleValue;
-use std::{collections::BTreeSet, ops::Bound, sync::Mutex};
+use sp_trie::{MerkleValue, RandomState};
+use std::{
+	collections::{BTreeMap, BTreeSet},
+	ops::Bound,
+	sync::Mutex,
+};
 
 /// A key in the state: `None` for the main trie, or the storage key of a child trie.
 pub(crate) type Trie = Option<Vec<u8>>;
 
 /// Keys in the order of the state: child trie, then key.
 pub(crate) type StateKey = (Trie, Vec<u8>);
+
+/// When a key was last written: the phase of the block (the commit's epoch) whose commit wrote
+/// it. A chunk executed in epoch `e` saw every write of an epoch before `e`.
+pub(crate) type Epoch = u32;
 
 /// A range of keys read by iteration: every key of `trie` that starts with `prefix` and is at
 /// or after `start` (and at or before `end`, when there is one).
@@ -28,19 +37,24 @@ pub(crate) struct KeyRange {
 }
 
 impl KeyRange {
-	/// Whether any of `keys` falls in this range.
-	pub(crate) fn first_met<'k>(&self, keys: &'k BTreeSet<StateKey>) -> Option<&'k StateKey> {
+	/// A key of `written` in this range that was written in epoch `since` or later, if any.
+	pub(crate) fn first_met<'k>(
+		&self,
+		written: &'k BTreeMap<StateKey, Epoch>,
+		since: Epoch,
+	) -> Option<&'k StateKey> {
 		let lower = (self.trie.clone(), self.start.clone());
 		let upper = match &self.end {
 			Some(end) => Bound::Included((self.trie.clone(), end.clone())),
 			None => Bound::Unbounded,
 		};
-		keys.range((Bound::Included(lower), upper))
-			.take_while(|(trie, _)| *trie == self.trie)
-			.find(|(_, key)| key.starts_with(&self.prefix))
+		written
+			.range((Bound::Included(lower), upper))
+			.take_while(|((trie, _), _)| *trie == self.trie)
+			.find(|((_, key), epoch)| **epoch >= since && key.starts_with(&self.prefix))
+			.map(|(key, _)| key)
 	}
 }
-
 /// Everything read through a [`TrackingBackend`].
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Reads {
@@ -49,25 +63,86 @@ pub(crate) struct Reads {
 }
 
 impl Reads {
-	/// A key in `written` that a read saw (or a range it iterated over), if any.
-	pub(crate) fn first_met<'w>(&self, written: &'w BTreeSet<StateKey>) -> Option<&'w StateKey> {
+	/// A key of `written` that a read saw (or a range it iterated over), written in epoch
+	/// `since` or later, if any.
+	pub(crate) fn first_met<'w>(
+		&self,
+		written: &'w BTreeMap<StateKey, Epoch>,
+		since: Epoch,
+	) -> Option<&'w StateKey> {
 		self.keys
 			.iter()
-			.find_map(|key| written.get(key))
-			.or_else(|| self.ranges.iter().find_map(|range| range.first_met(written)))
+			.find_map(|key| written.get_key_value(key).filter(|(_, epoch)| **epoch >= since))
+			.map(|(key, _)| key)
+			.or_else(|| self.ranges.iter().find_map(|range| range.first_met(written, since)))
 	}
 }
 
-/// Wraps a backend and records every key read from it. Reads the overlay answers never reach a
-/// backend, so they are not recorded: the builder accounts for them.
+/// The keys (not hot) that the block's committed chunks and re-executions changed, with their
+/// values now (`None`: removed): what a chunk of a later phase must see instead of the parent
+/// state. Grows with the block; chunks share it by reference, never by copy.
+#[derive(Debug, Default)]
+pub(crate) struct Layer {
+	main: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+	children: BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
+}
+
+/// The entries of one trie of a [`Layer`].
+type LayerTrie = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+impl Layer {
+	/// Record that `key` now holds `value`.
+	pub(crate) fn set(&mut self, (trie, key): StateKey, value: Option<Vec<u8>>) {
+		match trie {
+			None => self.main.insert(key, value),
+			Some(trie) => self.children.entry(trie).or_default().insert(key, value),
+		};
+	}
+
+	fn trie(&self, child: Option<&ChildInfo>) -> Option<&LayerTrie> {
+		match child {
+			None => Some(&self.main),
+			Some(child) => self.children.get(child.storage_key()),
+		}
+	}
+
+	/// `Some(value)` if the layer holds `key` (`value` is `None` if it was removed), `None` if
+	/// the parent state answers.
+	fn get(&self, child: Option<&ChildInfo>, key: &[u8]) -> Option<Option<&[u8]>> {
+		self.trie(child)?.get(key).map(Option::as_deref)
+	}
+
+	/// `Some(value)` if the layer holds `key` (see [`Self::get`]).
+	pub(crate) fn value(&self, (trie, key): &StateKey) -> Option<Option<&[u8]>> {
+		match trie {
+			None => self.main.get(key),
+			Some(trie) => self.children.get(trie)?.get(key),
+		}
+		.map(Option::as_deref)
+	}
+
+	/// The layer's entries of `child`'s trie (the main trie for `None`), as a root's delta.
+	fn delta(&self, child: Option<&ChildInfo>) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
+		self.trie(child)
+			.into_iter()
+			.flatten()
+			.map(|(key, value)| (&key[..], value.as_deref()))
+	}
+}
+
+/// Wraps a backend, reads through a [`Layer`] over it, and records every key read. Reads the
+/// overlay answers never reach a backend, so they are not recorded: the builder accounts for
+/// them.
 pub(crate) struct TrackingBackend<'a, B> {
 	inner: &'a B,
+	layer: &'a Layer,
 	reads: Mutex<Reads>,
 }
 
 impl<'a, B> TrackingBackend<'a, B> {
-	pub(crate) fn new(inner: &'a B) -> Self {
-		Self { inner, reads: Mutex::new(Reads::default()) }
+	/// `inner` seen through `layer`.
+	pub(crate) fn new(inner: &'a B, layer: &'a Layer) -> Self {
+		Self { inner, layer, reads: Mutex::new(Reads::default()) }
 	}
 
 	/// What was read so far.
@@ -91,16 +166,97 @@ impl<'a, B> TrackingBackend<'a, B> {
 	}
 }
 
+impl<'a, B> TrackingBackend<'a, B> {
+	/// The first key after `key` in `child`'s trie (the main trie for `None`) of the parent
+	/// state seen through the layer: the smaller of the parent's next key the layer did not
+	/// remove and the layer's next key it did not remove.
+	fn next_key<H: Hash>(
+		&self,
+		child: Option<&ChildInfo>,
+		key: &[u8],
+	) -> Result<Option<StorageKey>, B::Error>
+	where
+		B: Backend<H>,
+	{
+		let layer = self.layer.trie(child);
+		let removed = |key: &[u8]| layer.is_some_and(|trie| matches!(trie.get(key), Some(None)));
+		let mut from = key.to_vec();
+		let parent = loop {
+			let next = match child {
+				None => self.inner.next_storage_key(&from)?,
+				Some(child) => self.inner.next_child_storage_key(child, &from)?,
+			};
+			match next {
+				Some(next) if removed(&next) => from = next,
+				next => break next,
+			}
+		};
+		let layered = layer.and_then(|trie| {
+			trie.range::<[u8], _>((Bound::Excluded(key), Bound::Unbounded))
+				.find(|(_, value)| value.is_some())
+				.map(|(key, _)| key.clone())
+		});
+		Ok(match (parent, layered) {
+			(Some(parent), Some(layered)) => Some(parent.min(layered)),
+			(parent, layered) => parent.or(layered),
+		})
+	}
+}
+
 impl<B> core::fmt::Debug for TrackingBackend<'_, B> {
 	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
 		f.write_str("TrackingBackend")
 	}
 }
 
-/// Iterates the inner backend; the range it may cover was recorded when it was made.
+/// Iterates the inner backend and the layer's entries of the same range together, in key order:
+/// a key of the layer replaces the parent's, a key the layer removed is skipped. The range it
+/// may cover was recorded when it was made.
 pub(crate) struct TrackingIter<'a, B: Backend<H>, H: Hash> {
 	inner: B::RawIter,
+	/// The layer's entries in the iterated range, in key order, and the next one to take.
+	layer: Vec<(StorageKey, Option<StorageValue>)>,
+	next_layer: usize,
+	/// The inner iterator's next key (and value, when iterating pairs), not yet taken.
+	head: Option<(StorageKey, StorageValue)>,
+	inner_done: bool,
 	_marker: core::marker::PhantomData<(&'a (), H)>,
+}
+
+impl<'a, B: Backend<H> + 'a, H: Hash> TrackingIter<'a, B, H> {
+	/// The next key and value of the merged iteration; `fetch` takes the inner iterator's next.
+	fn advance(
+		&mut self,
+		mut fetch: impl FnMut(&mut B::RawIter) -> Option<Result<(StorageKey, StorageValue), B::Error>>,
+	) -> Option<Result<(StorageKey, StorageValue), B::Error>> {
+		loop {
+			if self.head.is_none() && !self.inner_done {
+				match fetch(&mut self.inner) {
+					Some(Ok(pair)) => self.head = Some(pair),
+					Some(Err(error)) => return Some(Err(error)),
+					None => self.inner_done = true,
+				}
+			}
+			let layered = self.layer.get(self.next_layer).map(|(key, _)| key);
+			let parent_first = match (&self.head, layered) {
+				(None, None) => return None,
+				(Some(_), None) => true,
+				(None, Some(_)) => false,
+				(Some((parent, _)), Some(layered)) => parent < layered,
+			};
+			if parent_first {
+				return self.head.take().map(Ok)
+			}
+			let (key, value) = std::mem::take(&mut self.layer[self.next_layer]);
+			self.next_layer += 1;
+			if self.head.as_ref().is_some_and(|(parent, _)| *parent == key) {
+				self.head = None;
+			}
+			if let Some(value) = value {
+				return Some(Ok((key, value)))
+			}
+		}
+	}
 }
 
 impl<'a, B: Backend<H> + 'a, H: Hash> StorageIterator<H> for TrackingIter<'a, B, H> {
@@ -108,18 +264,21 @@ impl<'a, B: Backend<H> + 'a, H: Hash> StorageIterator<H> for TrackingIter<'a, B,
 	type Error = B::Error;
 
 	fn next_key(&mut self, backend: &Self::Backend) -> Option<Result<StorageKey, Self::Error>> {
-		self.inner.next_key(backend.inner)
+		let inner = backend.inner;
+		self.advance(|iter| iter.next_key(inner).map(|key| key.map(|key| (key, Vec::new()))))
+			.map(|pair| pair.map(|(key, _)| key))
 	}
 
 	fn next_pair(
 		&mut self,
 		backend: &Self::Backend,
 	) -> Option<Result<(StorageKey, StorageValue), Self::Error>> {
-		self.inner.next_pair(backend.inner)
+		let inner = backend.inner;
+		self.advance(|iter| iter.next_pair(inner))
 	}
 
 	fn was_complete(&self) -> bool {
-		self.inner.was_complete()
+		self.inner.was_complete() && self.next_layer == self.layer.len()
 	}
 }
 
@@ -133,15 +292,23 @@ where
 
 	fn storage(&self, key: &[u8]) -> Result<Option<StorageValue>, Self::Error> {
 		self.read(None, key);
-		self.inner.storage(key)
+		match self.layer.get(None, key) {
+			Some(value) => Ok(value.map(<[u8]>::to_vec)),
+			None => self.inner.storage(key),
+		}
 	}
 
 	fn storage_hash(&self, key: &[u8]) -> Result<Option<H::Out>, Self::Error> {
 		self.read(None, key);
-		self.inner.storage_hash(key)
+		match self.layer.get(None, key) {
+			Some(value) => Ok(value.map(H::hash)),
+			None => self.inner.storage_hash(key),
+		}
 	}
 
 	fn closest_merkle_value(&self, key: &[u8]) -> Result<Option<MerkleValue<H::Out>>, Self::Error> {
+		// Merkle values are the parent trie's (no runtime call asks for them; a client's proofs
+		// do).
 		self.range(KeyRange { trie: None, prefix: key.to_vec(), start: key.to_vec(), end: None });
 		self.inner.closest_merkle_value(key)
 	}
@@ -166,7 +333,10 @@ where
 		key: &[u8],
 	) -> Result<Option<StorageValue>, Self::Error> {
 		self.read(Some(child_info), key);
-		self.inner.child_storage(child_info, key)
+		match self.layer.get(Some(child_info), key) {
+			Some(value) => Ok(value.map(<[u8]>::to_vec)),
+			None => self.inner.child_storage(child_info, key),
+		}
 	}
 
 	fn child_storage_hash(
@@ -175,12 +345,18 @@ where
 		key: &[u8],
 	) -> Result<Option<H::Out>, Self::Error> {
 		self.read(Some(child_info), key);
-		self.inner.child_storage_hash(child_info, key)
+		match self.layer.get(Some(child_info), key) {
+			Some(value) => Ok(value.map(H::hash)),
+			None => self.inner.child_storage_hash(child_info, key),
+		}
 	}
 
 	fn exists_storage(&self, key: &[u8]) -> Result<bool, Self::Error> {
 		self.read(None, key);
-		self.inner.exists_storage(key)
+		match self.layer.get(None, key) {
+			Some(value) => Ok(value.is_some()),
+			None => self.inner.exists_storage(key),
+		}
 	}
 
 	fn exists_child_storage(
@@ -189,11 +365,14 @@ where
 		key: &[u8],
 	) -> Result<bool, Self::Error> {
 		self.read(Some(child_info), key);
-		self.inner.exists_child_storage(child_info, key)
+		match self.layer.get(Some(child_info), key) {
+			Some(value) => Ok(value.is_some()),
+			None => self.inner.exists_child_storage(child_info, key),
+		}
 	}
 
 	fn next_storage_key(&self, key: &[u8]) -> Result<Option<StorageKey>, Self::Error> {
-		let next = self.inner.next_storage_key(key)?;
+		let next = self.next_key(None, key)?;
 		self.range(KeyRange {
 			trie: None,
 			prefix: Vec::new(),
@@ -208,7 +387,7 @@ where
 		child_info: &ChildInfo,
 		key: &[u8],
 	) -> Result<Option<StorageKey>, Self::Error> {
-		let next = self.inner.next_child_storage_key(child_info, key)?;
+		let next = self.next_key(Some(child_info), key)?;
 		self.range(KeyRange {
 			trie: Some(child_info.storage_key().to_vec()),
 			prefix: Vec::new(),
@@ -223,7 +402,8 @@ where
 		delta: impl Iterator<Item = (&'b [u8], Option<&'b [u8]>)>,
 		state_version: StateVersion,
 	) -> (H::Out, BackendTransaction<H>) {
-		self.inner.storage_root(delta, state_version)
+		self.inner
+			.storage_root(layered(self.layer.delta(None), delta).into_iter(), state_version)
 	}
 
 	fn child_storage_root<'b>(
@@ -232,19 +412,76 @@ where
 		delta: impl Iterator<Item = (&'b [u8], Option<&'b [u8]>)>,
 		state_version: StateVersion,
 	) -> (H::Out, bool, BackendTransaction<H>) {
-		self.inner.child_storage_root(child_info, delta, state_version)
+		let delta = layered(self.layer.delta(Some(child_info)), delta);
+		self.inner.child_storage_root(child_info, delta.into_iter(), state_version)
+	}
+
+	fn full_storage_root<'b>(
+		&self,
+		delta: impl Iterator<Item = (&'b [u8], Option<&'b [u8]>)>,
+		child_deltas: impl Iterator<
+			Item = (&'b ChildInfo, impl Iterator<Item = (&'b [u8], Option<&'b [u8]>)>),
+		>,
+		state_version: StateVersion,
+	) -> (H::Out, BackendTransaction<H>)
+	where
+		H::Out: Ord + codec::Encode,
+	{
+		// As the trait's own, over every child trie the delta or the layer changed.
+		let mut children: Vec<(ChildInfo, Vec<(&[u8], Option<&[u8]>)>)> =
+			child_deltas.map(|(child, delta)| (child.clone(), delta.collect())).collect();
+		for trie in self.layer.children.keys() {
+			if !children.iter().any(|(child, _)| child.storage_key() == &trie[..]) {
+				children.push((ChildInfo::new_default(trie), Vec::new()));
+			}
+		}
+		let mut transaction = BackendTransaction::with_hasher(RandomState::default());
+		let mut child_roots = Vec::with_capacity(children.len());
+		for (child, delta) in &children {
+			let (root, empty, child_transaction) =
+				self.child_storage_root(child, delta.iter().copied(), state_version);
+			transaction.consolidate(child_transaction);
+			let root = (!empty).then(|| codec::Encode::encode(&root));
+			child_roots.push((child.prefixed_storage_key().into_inner(), root));
+		}
+		let child_roots = child_roots.iter().map(|(key, root)| (&key[..], root.as_deref()));
+		let delta = layered(delta, child_roots);
+		let (root, parent_transaction) = self.storage_root(delta.into_iter(), state_version);
+		transaction.consolidate(parent_transaction);
+		(root, transaction)
 	}
 
 	fn raw_iter(&self, args: IterArgs) -> Result<Self::RawIter, Self::Error> {
 		let prefix = args.prefix.unwrap_or_default().to_vec();
 		let start = args.start_at.map(<[u8]>::to_vec).unwrap_or_else(|| prefix.clone());
+		let lower = if args.start_at.is_some() && args.start_at_exclusive {
+			Bound::Excluded(&start[..])
+		} else {
+			Bound::Included(&start[..])
+		};
+		let layer = self
+			.layer
+			.trie(args.child_info.as_ref())
+			.into_iter()
+			.flat_map(|trie| trie.range::<[u8], _>((lower, Bound::Unbounded)))
+			.take_while(|(key, _)| key.starts_with(&prefix) || key[..] < prefix[..])
+			.filter(|(key, _)| key.starts_with(&prefix))
+			.map(|(key, value)| (key.clone(), value.clone()))
+			.collect();
 		self.range(KeyRange {
 			trie: args.child_info.as_ref().map(|c| c.storage_key().to_vec()),
 			prefix,
 			start,
 			end: None,
 		});
-		Ok(TrackingIter { inner: self.inner.raw_iter(args)?, _marker: Default::default() })
+		Ok(TrackingIter {
+			inner: self.inner.raw_iter(args)?,
+			layer,
+			next_layer: 0,
+			head: None,
+			inner_done: false,
+			_marker: Default::default(),
+		})
 	}
 
 	fn register_overlay_stats(&self, stats: &sp_state_machine::StateMachineStats) {
@@ -256,26 +493,105 @@ where
 	}
 }
 
+/// `first`'s entries, then `then`'s (whose later entries win when a root is computed over them),
+/// borrowed for the shorter of their lifetimes.
+fn layered<'c, 'x: 'c, 'y: 'c>(
+	first: impl Iterator<Item = (&'x [u8], Option<&'x [u8]>)>,
+	then: impl Iterator<Item = (&'y [u8], Option<&'y [u8]>)>,
+) -> Vec<(&'c [u8], Option<&'c [u8]>)> {
+	let mut entries: Vec<(&'c [u8], Option<&'c [u8]>)> = Vec::new();
+	for (key, value) in first {
+		entries.push((key, value));
+	}
+	for (key, value) in then {
+		entries.push((key, value));
+	}
+	entries
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use sp_core::Blake2Hasher;
+	use sp_state_machine::InMemoryBackend;
 
-	fn keys(keys: &[&[u8]]) -> BTreeSet<StateKey> {
-		keys.iter().map(|key| (None, key.to_vec())).collect()
+	fn written(keys: &[(&[u8], Epoch)]) -> BTreeMap<StateKey, Epoch> {
+		keys.iter().map(|(key, epoch)| ((None, key.to_vec()), *epoch)).collect()
 	}
 
 	#[test]
-	fn a_range_meets_only_keys_inside_it_with_its_prefix() {
+	fn a_range_meets_only_keys_inside_it_with_its_prefix_written_since() {
 		let range =
 			KeyRange { trie: None, prefix: b"ab".to_vec(), start: b"abc".to_vec(), end: None };
-		assert!(range.first_met(&keys(&[b"abd"])).is_some());
-		assert!(range.first_met(&keys(&[b"abc"])).is_some());
-		assert!(range.first_met(&keys(&[b"abb"])).is_none());
-		assert!(range.first_met(&keys(&[b"ac"])).is_none());
+		assert!(range.first_met(&written(&[(b"abd", 1)]), 1).is_some());
+		assert!(range.first_met(&written(&[(b"abd", 1)]), 2).is_none(), "written before");
+		assert!(range.first_met(&written(&[(b"abc", 0)]), 0).is_some());
+		assert!(range.first_met(&written(&[(b"abb", 0)]), 0).is_none());
+		assert!(range.first_met(&written(&[(b"ac", 0)]), 0).is_none());
 		let bounded = KeyRange { end: Some(b"abe".to_vec()), ..range.clone() };
-		assert!(bounded.first_met(&keys(&[b"abe"])).is_some());
-		assert!(bounded.first_met(&keys(&[b"abf"])).is_none());
+		assert!(bounded.first_met(&written(&[(b"abe", 0)]), 0).is_some());
+		assert!(bounded.first_met(&written(&[(b"abf", 0)]), 0).is_none());
 		let child = (Some(b"child".to_vec()), b"abd".to_vec());
-		assert!(range.first_met(&[child].into_iter().collect()).is_none());
+		assert!(range.first_met(&[(child, 0)].into_iter().collect(), 0).is_none());
+	}
+
+	fn parent() -> InMemoryBackend<Blake2Hasher> {
+		let pairs: Vec<(Vec<u8>, Option<Vec<u8>>)> = [b"a1", b"a2", b"a4", b"b1"]
+			.iter()
+			.map(|key| (key.to_vec(), Some(key.to_vec())))
+			.collect();
+		let mut backend = InMemoryBackend::<Blake2Hasher>::default();
+		backend.insert(vec![(None, pairs)], StateVersion::V1);
+		backend
+	}
+
+	fn layer() -> Layer {
+		let mut layer = Layer::default();
+		layer.set((None, b"a2".to_vec()), None);
+		layer.set((None, b"a3".to_vec()), Some(b"new".to_vec()));
+		layer.set((None, b"a4".to_vec()), Some(b"changed".to_vec()));
+		layer
+	}
+
+	#[test]
+	fn reads_and_iteration_see_the_layer_over_the_parent() {
+		let (parent, layer) = (parent(), layer());
+		let backend = TrackingBackend::new(&parent, &layer);
+		assert_eq!(backend.storage(b"a1").unwrap(), Some(b"a1".to_vec()));
+		assert_eq!(backend.storage(b"a2").unwrap(), None);
+		assert_eq!(backend.storage(b"a3").unwrap(), Some(b"new".to_vec()));
+		assert!(!backend.exists_storage(b"a2").unwrap());
+		assert_eq!(backend.next_storage_key(b"a1").unwrap(), Some(b"a3".to_vec()));
+		assert_eq!(backend.next_storage_key(b"a3").unwrap(), Some(b"a4".to_vec()));
+		let mut args = IterArgs::default();
+		args.prefix = Some(b"a");
+		let pairs: Vec<_> = backend.pairs(args).unwrap().map(Result::unwrap).collect();
+		let expected: Vec<(Vec<u8>, Vec<u8>)> = vec![
+			(b"a1".to_vec(), b"a1".to_vec()),
+			(b"a3".to_vec(), b"new".to_vec()),
+			(b"a4".to_vec(), b"changed".to_vec()),
+		];
+		assert_eq!(pairs, expected);
+		let mut args = IterArgs::default();
+		(args.start_at, args.start_at_exclusive) = (Some(&b"a3"[..]), true);
+		let keys: Vec<_> = backend.keys(args).unwrap().map(Result::unwrap).collect();
+		assert_eq!(keys, vec![b"a4".to_vec(), b"b1".to_vec()]);
+		let reads = backend.into_reads();
+		assert!(reads.keys.contains(&(None, b"a3".to_vec())), "layer hits are reads too");
+		assert_eq!(reads.ranges.len(), 4);
+	}
+
+	#[test]
+	fn the_root_over_the_layer_is_the_root_of_the_merged_state() {
+		let (parent, layer) = (parent(), layer());
+		let backend = TrackingBackend::new(&parent, &layer);
+		let (layered, _) = backend.storage_root(std::iter::empty(), StateVersion::V1);
+		let mut merged = InMemoryBackend::<Blake2Hasher>::default();
+		let pairs = [(b"a1", &b"a1"[..]), (b"a3", b"new"), (b"a4", b"changed"), (b"b1", b"b1")]
+			.iter()
+			.map(|(key, value)| (key.to_vec(), Some(value.to_vec())))
+			.collect();
+		merged.insert(vec![(None, pairs)], StateVersion::V1);
+		assert_eq!(layered, *merged.root());
 	}
 }

@@ -252,7 +252,7 @@ fn a_read_that_always_fails_leaves_out_only_the_extrinsic_that_needs_it() {
 		assert_eq!(reasons(&built.left_out), vec![(2, "Failed")], "{threads} threads");
 		assert_eq!(built.stats.extrinsics, 3, "{threads} threads");
 		if threads > 1 {
-			assert!(built.stats.reexecuted_groups >= 1, "{:?}", built.stats);
+			assert!(built.stats.reexecuted_chunks >= 1, "{:?}", built.stats);
 		}
 		assert_imports(&chain, &built);
 		blocks.push(hash(&built));

@@ -101,7 +101,7 @@ fn unrelated_transfers_run_in_parallel_and_keep_their_results() {
 	assert_imports(&chain, &built);
 	assert_eq!(built.stats.groups, 20);
 	assert_eq!(built.stats.parallel_extrinsics, 20, "{:?}", built.stats);
-	assert_eq!(built.stats.reexecuted_groups, 0);
+	assert_eq!(built.stats.reexecuted_chunks, 0);
 	// Twenty transfers of one weight, none waiting for another: the critical path is one.
 	assert_eq!(built.stats.critical_path * 20, built.stats.admitted_weight, "{:?}", built.stats);
 	let concurrency = built.stats.concurrency();
