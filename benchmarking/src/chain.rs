@@ -46,6 +46,9 @@ pub fn key(n: u32) -> sr25519::Pair {
 	sr25519::Pair::from_seed(&seed)
 }
 
+/// Lanes [`Chain::build`] plans for: two, the thread count of the machines CI runs on.
+pub const TEST_LANES: usize = 2;
+
 /// A chain with funded signing accounts (deterministic keys), at its best block.
 /// Invariant: `state` is the state after block `best`, which is on top of genesis.
 pub struct Chain {
@@ -164,13 +167,15 @@ impl Chain {
 		}
 	}
 
-	/// Build the next block from `candidates` with `threads` threads.
+	/// Build the next block from `candidates` with `threads` threads, planned for
+	/// [`TEST_LANES`] lanes whatever the machine: the same block on every thread count and host.
 	///
 	/// # Panics
 	///
 	/// If the build fails as a whole (a test helper).
 	pub fn build(&self, threads: usize, candidates: Vec<UncheckedExtrinsic>) -> BuiltBlock<Block> {
-		self.build_with(BuildOptions { threads, ..Default::default() }, candidates)
+		let options = BuildOptions { threads, lanes: TEST_LANES, ..Default::default() };
+		self.build_with(options, candidates)
 	}
 
 	/// Build the next block from `candidates` with `options`.

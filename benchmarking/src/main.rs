@@ -12,8 +12,8 @@
 //! ```
 //!
 //! Every command but `partition` also takes `--threads N` (pex on 1..=N threads, default all
-//! cores), `--lanes L` (the lanes pex plans a block for, default the builder's), `--reps R` (timed
-//! repetitions, default 5), `--warmup W` (default 1) and `--seed S`.
+//! cores), `--lanes L` (the lanes pex plans a block for, default the most threads), `--reps R`
+//! (timed repetitions, default 5), `--warmup W` (default 1) and `--seed S`.
 //! See `benchmarking/README.md`.
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -140,7 +140,7 @@ impl Flags {
 	fn settings(&mut self) -> Result<Settings, ArgsError> {
 		let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
 		let mut settings = Settings::new(self.number("--threads", cores, false)?);
-		settings.lanes = self.number("--lanes", settings.lanes, false)?;
+		settings.lanes = self.number("--lanes", settings.threads.len(), false)?;
 		settings.repetitions = self.number("--reps", settings.repetitions, false)?;
 		settings.warmup = self.number("--warmup", settings.warmup, true)?;
 		settings.seed = self.number("--seed", settings.seed, true)?;

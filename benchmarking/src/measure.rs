@@ -52,12 +52,12 @@ pub struct Settings {
 }
 
 impl Settings {
-	/// pex on 1 to `max_threads` threads planning for the builder's default lanes, 5 repetitions
-	/// after one warm-up round, seed 42.
+	/// pex on 1 to `max_threads` threads planning for `max_threads` lanes (the same block on
+	/// every thread count), 5 repetitions after one warm-up round, seed 42.
 	pub fn new(max_threads: usize) -> Self {
 		Self {
 			threads: (1..=max_threads.max(1)).collect(),
-			lanes: pex_block_builder::DEFAULT_LANES,
+			lanes: max_threads.max(1),
 			repetitions: 5,
 			warmup: 1,
 			seed: 42,

@@ -276,11 +276,10 @@ impl PexProposer {
 
 		// Leave a tenth of the proposal time for sealing and import, as the stock proposer does.
 		let budget = args.max_duration - args.max_duration / 10;
-		// Plan for at least as many lanes as threads run them (more lanes than threads balance
-		// better; the block's order follows the lanes, so it is the same for any smaller pool).
+		// One lane per thread: chunks as long as they can be.
 		let options = BuildOptions {
 			threads: shared.settings.threads,
-			lanes: shared.settings.threads.max(pex_block_builder::DEFAULT_LANES),
+			lanes: shared.settings.threads,
 			deadline: Some(budget.saturating_sub(started.elapsed())),
 			trace: shared.settings.trace_dir.is_some(),
 		};

@@ -1,6 +1,6 @@
 //! # pex block builder
 //!
-//! Builds a block by executing non-conflicting groups of extrinsics in parallel, through the
+//! Builds a block by executing non-conflicting chunks of extrinsics in parallel, through the
 //! runtime's WASM code, and produces the block a sequential node imports with the same state
 //! root. The six steps of the pex architecture, and a seventh, each with the file it lives in:
 //!
@@ -10,21 +10,26 @@
 //! 2. **Admission** (`admission.rs`). The runtime describes every candidate (access set, weight,
 //!    class, length) in calls of bounded size; a candidate it cannot describe alone is left out as
 //!    malformed, only it. Candidates are admitted in pool order while their weight and length fit
-//!    what the runtime says is left of the block (`ParallelExecutionApi::block_capacity`): groups
+//!    what the runtime says is left of the block (`ParallelExecutionApi::block_capacity`): chunks
 //!    only see their own usage, so the limits are enforced here, globally.
-//! 3. **Partition** (`lib.rs`). [`pex_primitives::partition`] over the runtime's access sets.
-//!    Groups keep pool order inside and are ordered by their first extrinsic; that is the block's
-//!    order, so every extrinsic's index is known before execution. The conflict DAG's critical path
-//!    ([`pex_primitives::ConflictDag`]) is measured here too, for [`BuildStats`].
-//! 4. **Execute** (`lib.rs`, `execute_chunks`; `tracking.rs`). Runs of consecutive groups execute
-//!    on the builder's rayon pool, each over a clone of the base overlay and a backend that records
-//!    what it reads.
-//! 5. **Validate** (`lib.rs`, `Commit::try_keep`). In block order, a run is kept if it read nothing
-//!    and changed nothing that an earlier group changed (hot keys aside), started at the index it
-//!    was planned for, and its hot keys merge. Otherwise its groups are re-executed on the merged
-//!    state, as a sequential builder would have run them.
-//! 6. **Merge and finalize** (`lib.rs`, `Commit::flush`). Kept groups' writes are applied in order,
-//!    hot keys by their [`pex_primitives::MergeRule`]; then `BlockBuilder_finalize_block` and the
+//! 3. **Plan** (`lib.rs`). [`pex_primitives::plan`] over the runtime's access sets and weights, for
+//!    [`BuildOptions::lanes`] lanes: phases of per-lane chunks, where a chunk follows chains of
+//!    conflicts on its lane and only dependencies that cross lanes wait for a barrier. The plan's
+//!    order (phase after phase, chunks in lane order) is the block's order, so every extrinsic's
+//!    index is known before execution; it keeps every conflicting pair in pool order and does not
+//!    depend on the thread count.
+//! 4. **Execute** (`lib.rs`, `execute_chunks`; `tracking.rs`). Phase after phase, the chunks of a
+//!    phase run on the builder's rayon pool, each in one runtime call over a clone of the base
+//!    overlay and a backend that reads the block's writes so far (the commit's layer, shared, not
+//!    copied) over the parent state and records every key read.
+//! 5. **Validate** (`lib.rs`, `Commit::try_keep`). In block order, a chunk is kept if nothing it
+//!    read or changed was changed since its phase began (by an earlier chunk of the same phase, or
+//!    a re-execution), it changed no key of the base (hot keys aside), started at the index it was
+//!    planned for, and its hot keys merge. Otherwise it is re-executed on the merged state, as a
+//!    sequential builder would have run it.
+//! 6. **Merge and finalize** (`lib.rs`, `Commit::flush`). Kept chunks' writes are applied in order
+//!    and recorded in the layer the next phase reads, hot keys by their
+//!    [`pex_primitives::MergeRule`]; after the refill, `BlockBuilder_finalize_block` and the
 //!    storage changes.
 //! 7. **Refill** (`lib.rs`, `refill`). Extrinsics the runtime refused gave back the capacity
 //!    admission reserved for them. While candidates that did not fit remain and the runtime's
@@ -34,8 +39,9 @@
 //!    block-limit check refuses what no longer fits. A block therefore holds as much valid weight
 //!    as a sequential builder's, however many doomed extrinsics come first in the pool.
 //!
-//! With one thread, or one group, the groups run one after another on one overlay: the plain
-//! sequential path. The block is the same for every thread count.
+//! With one thread, or a plan of one chunk per phase, the block's extrinsics run in its order in
+//! one runtime call on one overlay (one call per chunk when a deadline must be able to stop it):
+//! the plain sequential path. The block is the same for every thread count.
 //!
 //! ## Faults
 //!
@@ -101,7 +107,7 @@ pub enum BuildError {
 	/// The storage changes of the block could not be computed.
 	#[error("storage changes: {0}")]
 	StorageChanges(String),
-	/// The kept groups' values of a hot key do not merge (a sum overflowed its type).
+	/// The kept chunks' values of a hot key do not merge (a sum overflowed its type).
 	#[error("hot key {key} does not merge: {error}")]
 	HotKey {
 		/// The key, hex.
@@ -159,19 +165,20 @@ pub struct BuildOptions {
 	/// Threads of the builder's pool; 1 takes the sequential path.
 	pub threads: usize,
 	/// Lanes the block is planned for ([`pex_primitives::plan`]): the block's order depends on
-	/// them, never on [`Self::threads`], which only say how many of the lanes run at once.
+	/// them, never on [`Self::threads`], which only say how many chunks run at once. As many as
+	/// threads is best (measured: on two threads, two lanes beat four, whose chunks are shorter).
 	pub lanes: usize,
-	/// Time after which no further group is started; what did not run is left out.
+	/// Time after which no further chunk is started; what did not run is left out.
 	pub deadline: Option<Duration>,
 	/// Record a [`Trace`] of the build (costs time: every read is recorded).
 	pub trace: bool,
 }
 
 impl Default for BuildOptions {
-	/// All available cores, no deadline, no trace.
+	/// All available cores, as many lanes, no deadline, no trace.
 	fn default() -> Self {
 		let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-		Self { threads, lanes: DEFAULT_LANES, deadline: None, trace: false }
+		Self { threads, lanes: threads, deadline: None, trace: false }
 	}
 }
 
@@ -296,7 +303,7 @@ fn ratio(part: usize, whole: usize) -> f64 {
 
 /// A built block with what a client imports (`StateAction::ApplyChanges`).
 pub struct BuiltBlock<Block: BlockT> {
-	/// The block: inherents, then the admitted extrinsics in group order.
+	/// The block: inherents, then the admitted extrinsics in the plan's order.
 	pub block: Block,
 	/// The changes of the block on the parent state; `transaction_storage_root` is the
 	/// header's state root.
@@ -316,14 +323,14 @@ pub struct ParallelBlockBuilder {
 	options: BuildOptions,
 }
 
-/// The state groups fork from, and what the runtime said about it.
+/// The state chunks fork from, and what the runtime said about it.
 struct Base<H: sp_core::Hasher> {
 	overlay: OverlayedChanges<H>,
 	hot_keys: Vec<HotKey>,
 	capacity: BlockCapacity,
 }
 
-/// The outcome of one extrinsic in a group.
+/// The outcome of one extrinsic in a chunk.
 enum Outcome {
 	Applied,
 	Refused(TransactionValidityError),
@@ -389,11 +396,6 @@ struct ChunkRun<H: sp_core::Hasher> {
 
 const APPLY: &str = "BlockBuilder_apply_extrinsic";
 const APPLY_MANY: &str = "ParallelExecutionApi_apply_extrinsics";
-
-/// Lanes a block is planned for unless [`BuildOptions::lanes`] says otherwise: more than this
-/// machine's two threads, so that a thread that drew short chunks takes more (rayon steals), few,
-/// so that runtime calls stay long.
-pub const DEFAULT_LANES: usize = 4;
 
 /// What the plan charges for a barrier between two phases, in weight (`ref_time`, picoseconds):
 /// merging the lanes' writes and a new runtime call per lane, about a transfer's weight.
@@ -894,7 +896,7 @@ where
 	}
 }
 
-/// A key in a group's overlay and its final value there (`None`: removed).
+/// A key in a chunk's overlay and its final value there (`None`: removed).
 struct Entry {
 	child: Option<ChildInfo>,
 	key: Vec<u8>,
@@ -907,19 +909,19 @@ impl Entry {
 	}
 }
 
-/// Why a chunk's parallel result was not kept (its groups run again on the merged state).
+/// Why a chunk's parallel result was not kept (it runs again on the merged state).
 #[derive(Debug)]
 enum Rejection {
 	/// Its runtime call failed (a trap, a failing read of the parent state): no result.
 	NoResult,
-	/// An earlier re-executed group changed a key the base wrote, which no parallel run can
+	/// An earlier re-executed chunk changed a key the base wrote, which no parallel run can
 	/// have seen.
 	Poisoned,
 	/// It did not start at its planned extrinsic index (an earlier extrinsic was left out).
 	Moved,
-	/// It read a key an earlier group changed.
+	/// It read a key changed since its phase began.
 	Read(StateKey),
-	/// It changed a key the base or an earlier group changed.
+	/// It changed a key of the base, or one changed since its phase began.
 	Wrote(StateKey),
 	/// Its value of a hot key does not merge by the key's rule.
 	HotKey(Vec<u8>),
@@ -935,9 +937,13 @@ impl std::fmt::Display for Rejection {
 			Rejection::NoResult => write!(f, "its runtime call failed (a trap, a failing read)"),
 			Rejection::Poisoned => write!(f, "the block runs sequentially from here"),
 			Rejection::Moved => write!(f, "an earlier extrinsic was left out"),
-			Rejection::Read(k) => write!(f, "read {}, which an earlier group changed", key(k)),
-			Rejection::Wrote(k) =>
-				write!(f, "changed {}, which the base or an earlier group changed", key(k)),
+			Rejection::Read(k) =>
+				write!(f, "read {}, which an earlier chunk of its phase changed", key(k)),
+			Rejection::Wrote(k) => write!(
+				f,
+				"changed {}, a key of the base or of an earlier chunk of its phase",
+				key(k)
+			),
 			Rejection::HotKey(k) => write!(f, "hot key {} does not merge", hex(k)),
 		}
 	}
@@ -959,10 +965,10 @@ fn entries<H: sp_core::Hasher>(overlay: &mut OverlayedChanges<H>) -> Vec<Entry> 
 	entries
 }
 
-/// A hot key's merge rule and the values kept groups left it at, in block order.
+/// A hot key's merge rule and the values kept chunks left it at, in block order.
 type PendingHotKey = (MergeRule, Vec<Option<Vec<u8>>>);
 
-/// Step 5 and 6: validate groups in block order and merge them into one overlay.
+/// Step 5 and 6: validate chunks in block order and merge them into one overlay.
 struct Commit<'a, H: sp_core::Hasher, S> {
 	parent: &'a S,
 	base: OverlayedChanges<H>,
@@ -977,12 +983,12 @@ struct Commit<'a, H: sp_core::Hasher, S> {
 	epoch: Epoch,
 	/// The index the next extrinsic gets.
 	next_index: u32,
-	/// A re-executed group changed a key the base wrote: reads of such keys are answered by the
+	/// A re-executed chunk changed a key the base wrote: reads of such keys are answered by the
 	/// overlay and never tracked, so no later parallel result can be trusted.
 	poisoned: bool,
-	/// Whether parallel results follow, so re-executed groups' writes must be recorded.
+	/// Whether parallel results follow, so re-executed chunks' writes must be recorded.
 	track: bool,
-	/// Hot keys written by kept groups and not merged yet: rule and values in block order.
+	/// Hot keys written by kept chunks and not merged yet: rule and values in block order.
 	pending: BTreeMap<Vec<u8>, PendingHotKey>,
 }
 
@@ -1069,8 +1075,8 @@ where
 			if entry.child.is_none() {
 				if let Some(rule) = hot_key_for(&self.hot_keys, &entry.key).map(|hot| hot.rule) {
 					let (_, base) = self.base_value(None, &entry.key)?;
-					// The group's own value must merge (e.g. `Append` only appended); the sum
-					// over all groups is taken once, when the merged state is next needed.
+					// The chunk's own value must merge (e.g. `Append` only appended); the sum
+					// over all chunks is taken once, when the merged state is next needed.
 					if merge(rule, base.as_deref(), &[entry.value.as_deref()]).is_err() {
 						return Ok(Err(Rejection::HotKey(entry.key)))
 					}
@@ -1115,9 +1121,9 @@ where
 		Ok(Ok(outcomes))
 	}
 
-	/// Merge the kept groups' pending hot-key values into the merged state: per key, once,
-	/// `merge(rule, base, [merged so far, group values in block order])`. Doing it once per
-	/// run of kept groups keeps merging linear in the block (`System::Events` grows with it).
+	/// Merge the kept chunks' pending hot-key values into the merged state: per key, once,
+	/// `merge(rule, base, [merged so far, chunk values in block order])`. Doing it once per
+	/// run of kept chunks keeps merging linear in the block (`System::Events` grows with it).
 	fn flush(&mut self) -> Result<(), BuildError> {
 		for (key, (rule, values)) in std::mem::take(&mut self.pending) {
 			let (_, base) = self.base_value(None, &key)?;

@@ -83,12 +83,15 @@ impl Reads {
 /// state. Grows with the block; chunks share it by reference, never by copy.
 #[derive(Debug, Default)]
 pub(crate) struct Layer {
-	main: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-	children: BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
+	main: LayerTrie,
+	children: BTreeMap<Vec<u8>, LayerTrie>,
 }
 
 /// The entries of one trie of a [`Layer`].
 type LayerTrie = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// A key and its new value (`None`: removed), as a root's delta takes it.
+type Delta<'a> = (&'a [u8], Option<&'a [u8]>);
 
 impl Layer {
 	/// Record that `key` now holds `value`.
@@ -428,7 +431,7 @@ where
 		H::Out: Ord + codec::Encode,
 	{
 		// As the trait's own, over every child trie the delta or the layer changed.
-		let mut children: Vec<(ChildInfo, Vec<(&[u8], Option<&[u8]>)>)> =
+		let mut children: Vec<(ChildInfo, Vec<Delta<'_>>)> =
 			child_deltas.map(|(child, delta)| (child.clone(), delta.collect())).collect();
 		for trie in self.layer.children.keys() {
 			if !children.iter().any(|(child, _)| child.storage_key() == &trie[..]) {

@@ -199,7 +199,7 @@ fn build_on<S: Backend<BlakeTwo256> + Sync>(
 	threads: usize,
 	candidates: Vec<UncheckedExtrinsic>,
 ) -> Result<BuiltBlock<Block>, BuildError> {
-	let options = BuildOptions { threads, ..Default::default() };
+	let options = BuildOptions { threads, lanes: TEST_LANES, ..Default::default() };
 	let builder = ParallelBlockBuilder::with_runtime(runtime(), options).expect("a builder");
 	builder.build(state, chain.next_block(), candidates)
 }
@@ -351,12 +351,16 @@ fn build_everywhere_opaque(
 	chain: &Chain,
 	candidates: Vec<OpaqueExtrinsic>,
 ) -> BuiltBlock<pex_runtime::opaque::Block> {
-	let reference =
-		chain.build_opaque(BuildOptions { threads: 1, ..Default::default() }, candidates.clone());
+	let reference = chain.build_opaque(
+		BuildOptions { threads: 1, lanes: TEST_LANES, ..Default::default() },
+		candidates.clone(),
+	);
 	assert_imports(chain, &reference);
 	for threads in [2, 4, 8] {
-		let built =
-			chain.build_opaque(BuildOptions { threads, ..Default::default() }, candidates.clone());
+		let built = chain.build_opaque(
+			BuildOptions { threads, lanes: TEST_LANES, ..Default::default() },
+			candidates.clone(),
+		);
 		assert_imports(chain, &built);
 		assert_eq!(built.block, reference.block, "{threads} threads build the 1-thread block");
 		assert_eq!(built.left_out, reference.left_out);

@@ -170,8 +170,12 @@ fn after_the_deadline_nothing_more_runs_and_nothing_is_lost() {
 	let chain = Chain::new(10);
 	let candidates = random_transfers(&chain, 10, 20, 3);
 	for threads in [1, 2] {
-		let options =
-			BuildOptions { threads, deadline: Some(Duration::ZERO), ..Default::default() };
+		let options = BuildOptions {
+			threads,
+			lanes: TEST_LANES,
+			deadline: Some(Duration::ZERO),
+			..Default::default()
+		};
 		let built = chain.build_with(options, candidates.clone());
 		assert_imports(&chain, &built);
 		assert_eq!(built.stats.extrinsics, 0);
@@ -230,7 +234,7 @@ fn random_block(seed: u64) {
 		};
 		candidates.push(candidate);
 	}
-	let options = |threads| BuildOptions { threads, ..Default::default() };
+	let options = |threads| BuildOptions { threads, lanes: TEST_LANES, ..Default::default() };
 	let sequential = chain.build_opaque(options(1), candidates.clone());
 	assert_imports(&chain, &sequential);
 	let threads = [2, 4, 8][rng.gen_range(0..3)];
