@@ -281,7 +281,8 @@ fn write_trace(
 	path: &Path,
 ) -> Result<(), BenchError> {
 	let threads = settings.threads.iter().copied().max().unwrap_or(1);
-	let options = BuildOptions { threads, lanes: settings.lanes, deadline: None, trace: true };
+	let options =
+		BuildOptions { threads, lanes: settings.lanes, trace: true, ..BuildOptions::default() };
 	let builder = ParallelBlockBuilder::with_runtime(pex_bench::chain::runtime(), options)?;
 	let built = builder.build(&chain.state, chain.next_block(), candidates)?;
 	let trace = built.trace.unwrap_or_default();

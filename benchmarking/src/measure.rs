@@ -5,7 +5,7 @@
 use crate::{chain::Chain, memory, scenario::Scenario, stock::StockClient, BenchError};
 use codec::Encode;
 use indicatif::ProgressBar;
-use pex_block_builder::{BuildOptions, BuildStats, ParallelBlockBuilder};
+use pex_block_builder::{BuildOptions, BuildStats, ModeledPlan, ParallelBlockBuilder};
 use pex_runtime::{Block, UncheckedExtrinsic};
 use sp_runtime::traits::Block as _;
 use std::{
@@ -174,6 +174,31 @@ pub struct ScenarioResult {
 	pub block_bytes: usize,
 	/// Per contestant, in [`Settings::contestants`] order.
 	pub measurements: Vec<Measurement>,
+	/// The weight of the block's extrinsics and what plans for [`MODELED_LANES`] predict for
+	/// it (a model over the runtime's weights, not a measurement).
+	pub model: Model,
+}
+
+/// Lane counts whose plans the harness models for every scenario.
+pub const MODELED_LANES: [usize; 4] = [2, 4, 8, 16];
+
+/// What pex's plans predict for a scenario's block, from the runtime's weights.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Model {
+	/// The admitted extrinsics' weight (`ref_time`) together.
+	pub admitted_weight: u64,
+	/// Their longest chain of conflicts, in weight.
+	pub critical_path: u64,
+	/// One plan per lane count of [`MODELED_LANES`].
+	pub plans: Vec<ModeledPlan>,
+}
+
+impl Model {
+	/// The modeled speed-up over sequential execution on `lanes` lanes, if modeled.
+	pub fn speedup(&self, lanes: usize) -> Option<f64> {
+		let plan = self.plans.iter().find(|plan| plan.lanes == lanes)?;
+		Some(plan.speedup())
+	}
 }
 
 impl ScenarioResult {
@@ -255,6 +280,27 @@ impl Arena<'_> {
 		Ok(Run { block, sample: Sample { time, peak_rss: memory::peak(), stats } })
 	}
 
+	/// One untimed build that models plans for [`MODELED_LANES`].
+	fn model(&self) -> Result<Model, BenchError> {
+		let options = BuildOptions {
+			threads: 1,
+			model_lanes: MODELED_LANES.to_vec(),
+			..BuildOptions::default()
+		};
+		let builder = ParallelBlockBuilder::with_runtime(crate::chain::runtime(), options)?;
+		let built = builder.build(
+			self.client.state(),
+			self.chain.next_block(),
+			self.candidates.to_vec(),
+		)?;
+		let stats = built.stats;
+		Ok(Model {
+			admitted_weight: stats.admitted_weight,
+			critical_path: stats.critical_path,
+			plans: stats.modeled,
+		})
+	}
+
 	/// The untimed first round: every contestant once, and the harness's own correctness
 	/// checks. Returns pex's block and its extrinsic count.
 	fn check(&mut self, contestants: &[Contestant]) -> Result<(Block, usize), BenchError> {
@@ -313,7 +359,7 @@ pub fn measure(
 		.iter()
 		.map(|&threads| {
 			let lanes = settings.lanes;
-			let options = BuildOptions { threads, lanes, deadline: None, trace: false };
+			let options = BuildOptions { threads, lanes, ..BuildOptions::default() };
 			Ok((threads, ParallelBlockBuilder::with_runtime(crate::chain::runtime(), options)?))
 		})
 		.collect::<Result<Vec<_>, BenchError>>()?;
@@ -327,6 +373,7 @@ pub fn measure(
 	};
 	progress.set_message(format!("{scenario}: checking"));
 	let (block, extrinsics) = arena.check(&contestants)?;
+	let model = arena.model()?;
 	let block_bytes = block.encoded_size();
 	arena.pex_block = Some(block);
 	progress.inc(contestants.len() as u64);
@@ -364,6 +411,7 @@ pub fn measure(
 		extrinsics,
 		block_bytes,
 		measurements,
+		model,
 	})
 }
 

@@ -3,7 +3,7 @@
 
 use crate::{
 	chart::{LineChart, Series},
-	measure::{Contestant, ScenarioResult, Settings},
+	measure::{Contestant, ScenarioResult, Settings, MODELED_LANES},
 	suite::{Goal, Part, SuiteResult},
 	BenchError,
 };
@@ -155,7 +155,30 @@ pub fn scenario_table(result: &ScenarioResult) -> String {
 			);
 		}
 	}
+	let _ = writeln!(out, "\n{}", model_line(result));
 	out
+}
+
+/// The modeled speed-up of pex's plan on each of [`MODELED_LANES`], labelled as a model.
+fn model_line(result: &ScenarioResult) -> String {
+	let model = &result.model;
+	let lanes: Vec<String> = MODELED_LANES
+		.iter()
+		.map(|&lanes| {
+			let speedup = model.speedup(lanes).map_or("-".into(), |s| format!("{s:.2}x"));
+			format!("{lanes} lanes {speedup}")
+		})
+		.collect();
+	let critical = if model.admitted_weight == 0 {
+		"-".to_string()
+	} else {
+		format!("{:.2}x", model.admitted_weight as f64 / model.critical_path.max(1) as f64)
+	};
+	format!(
+		"Model (the plan's estimate from the runtime's weights, barriers included; not a \
+		 measurement): {}; the critical path bounds any lane count at {critical}.",
+		lanes.join(", ")
+	)
 }
 
 /// The CSV: one row per scenario and contestant.
@@ -166,8 +189,9 @@ pub fn csv(results: &[SuiteResult]) -> String {
 		"part,scenario,candidates,extrinsics,block_bytes,contestant,median_ms,min_ms,max_ms,\
 		 extrinsics_per_s,speedup_vs_stock,kept_fraction,concurrency,critical_path_share,\
 		 rollback_rate,peak_rss_mib,{},\
-		 groups,largest_group,depth,phases,chunks,reexecuted_chunks,samples\n",
-		phase_columns.join(",")
+		 groups,largest_group,depth,phases,chunks,reexecuted_chunks,samples,{}\n",
+		phase_columns.join(","),
+		MODELED_LANES.map(|lanes| format!("model_{lanes}_lanes")).join(","),
 	);
 	for SuiteResult { part, result } in results {
 		for m in &result.measurements {
@@ -178,7 +202,7 @@ pub fn csv(results: &[SuiteResult]) -> String {
 				.collect();
 			let _ = writeln!(
 				out,
-				"{part:?},\"{}\",{},{},{},{},{},{},{},{:.1},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+				"{part:?},\"{}\",{},{},{},{},{},{},{},{:.1},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
 				result.scenario,
 				result.candidates,
 				result.extrinsics,
@@ -202,6 +226,12 @@ pub fn csv(results: &[SuiteResult]) -> String {
 				stats.map_or(String::new(), |s| s.chunks.to_string()),
 				stats.map_or(String::new(), |s| s.reexecuted_chunks.to_string()),
 				m.samples.len(),
+				MODELED_LANES
+					.map(|lanes| result
+						.model
+						.speedup(lanes)
+						.map_or(String::new(), |s| format!("{s:.3}")))
+					.join(","),
 			);
 		}
 	}

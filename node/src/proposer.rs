@@ -282,6 +282,7 @@ impl PexProposer {
 			lanes: shared.settings.threads,
 			deadline: Some(budget.saturating_sub(started.elapsed())),
 			trace: shared.settings.trace_dir.is_some(),
+			model_lanes: Vec::new(),
 		};
 		let inputs: BlockInputs<Block> = BlockInputs {
 			parent_hash: parent,

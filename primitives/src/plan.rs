@@ -84,7 +84,8 @@ impl ExecutionPlan {
 	}
 }
 
-/// Phase budgets tried: a lane's share of the block, then halved this many times.
+/// Phase budgets tried: none (one phase wherever dependencies allow), a lane's share of the
+/// block, then that share halved this many times.
 const BUDGET_HALVINGS: u32 = 10;
 
 /// The plan for transactions with access sets `sets` (pool order) and costs `costs` (e.g. their
@@ -119,8 +120,10 @@ pub fn plan(
 	};
 	if lanes > 1 {
 		let share = total.div_ceil(lanes as u64);
-		for halvings in 0..=BUDGET_HALVINGS {
-			let packing = pack(&dag, costs, lanes, (share >> halvings).max(1), barrier);
+		let budgets = core::iter::once(u64::MAX)
+			.chain((0..=BUDGET_HALVINGS).map(|halvings| (share >> halvings).max(1)));
+		for budget in budgets {
+			let packing = pack(&dag, costs, lanes, budget, barrier);
 			if packing.estimate < best.estimate {
 				best = packing;
 			}

@@ -12,23 +12,23 @@
 //!    malformed, only it. Candidates are admitted in pool order while their weight and length fit
 //!    what the runtime says is left of the block (`ParallelExecutionApi::block_capacity`): chunks
 //!    only see their own usage, so the limits are enforced here, globally.
-//! 3. **Plan** (`lib.rs`). [`pex_primitives::plan`] over the runtime's access sets and weights, for
-//!    [`BuildOptions::lanes`] lanes: phases of per-lane chunks, where a chunk follows chains of
-//!    conflicts on its lane and only dependencies that cross lanes wait for a barrier. The plan's
-//!    order (phase after phase, chunks in lane order) is the block's order, so every extrinsic's
-//!    index is known before execution; it keeps every conflicting pair in pool order and does not
-//!    depend on the thread count.
-//! 4. **Execute** (`lib.rs`, `execute_chunks`; `tracking.rs`). Phase after phase, the chunks of a
-//!    phase run on the builder's rayon pool, each in one runtime call over a clone of the base
-//!    overlay and a backend that reads the block's writes so far (the commit's layer, shared, not
-//!    copied) over the parent state and records every key read.
-//! 5. **Validate** (`lib.rs`, `Commit::try_keep`). In block order, a chunk is kept if nothing it
+//! 3. **Plan** (`lib.rs`, over `pex_primitives::plan`). [`pex_primitives::plan`] over the runtime's
+//!    access sets and weights, for [`BuildOptions::lanes`] lanes: phases of per-lane chunks, where
+//!    a chunk follows chains of conflicts on its lane and only dependencies that cross lanes wait
+//!    for a barrier. The plan's order (phase after phase, chunks in lane order) is the block's
+//!    order, so every extrinsic's index is known before execution; it keeps every conflicting pair
+//!    in pool order and does not depend on the thread count.
+//! 4. **Execute** (`execute.rs`; `tracking.rs`). Phase after phase, the chunks of a phase run on
+//!    the builder's rayon pool, each in one runtime call over a clone of the base overlay and a
+//!    backend that reads the block's writes so far (the commit's layer, shared, not copied) over
+//!    the parent state and records every key read.
+//! 5. **Validate** (`commit.rs`, `Commit::try_keep`). In block order, a chunk is kept if nothing it
 //!    read or changed was changed since its phase began (by an earlier chunk of the same phase, or
 //!    a re-execution), it changed no key of the base (hot keys aside), started at the index it was
 //!    planned for, and its hot keys merge. Otherwise it is re-executed on the merged state, as a
 //!    sequential builder would have run it.
-//! 6. **Merge and finalize** (`lib.rs`, `Commit::flush`). Kept chunks' writes are applied in order
-//!    and recorded in the layer the next phase reads, hot keys by their
+//! 6. **Merge and finalize** (`commit.rs`, `Commit::flush`; finalizing in `lib.rs`). Kept chunks'
+//!    writes are applied in order and recorded in the layer the next phase reads, hot keys by their
 //!    [`pex_primitives::MergeRule`]; after the refill, `BlockBuilder_finalize_block` and the
 //!    storage changes.
 //! 7. **Refill** (`lib.rs`, `refill`). Extrinsics the runtime refused gave back the capacity
@@ -52,6 +52,8 @@
 //! reading the parent state) fails the build with a [`BuildError`], never a wrong block.
 
 mod admission;
+mod commit;
+mod execute;
 mod runtime;
 mod trace;
 mod tracking;
@@ -61,9 +63,9 @@ pub use trace::{Trace, TraceEvent, TraceKind};
 
 use admission::Candidate;
 use codec::Encode;
-use pex_primitives::{hot_key_for, merge, AccessSet, BlockCapacity, HotKey, MergeError, MergeRule};
-use rayon::prelude::*;
-use sp_core::storage::ChildInfo;
+use commit::Commit;
+use execute::Chunk;
+use pex_primitives::{AccessSet, BlockCapacity, HotKey, MergeError};
 use sp_inherents::InherentData;
 use sp_runtime::{
 	traits::{Block as BlockT, HashingFor, Header as HeaderT},
@@ -71,12 +73,8 @@ use sp_runtime::{
 	ApplyExtrinsicResult, Digest, ExtrinsicInclusionMode,
 };
 use sp_state_machine::{Backend, OverlayedChanges, StorageChanges};
-use std::{
-	collections::{BTreeMap, BTreeSet},
-	time::{Duration, Instant},
-};
-use trace::{hex, Tracer};
-use tracking::{Epoch, Layer, Reads, StateKey, TrackingBackend};
+use std::time::{Duration, Instant};
+use trace::Tracer;
 
 /// Why a build failed as a whole (a candidate's own failure never fails the build: it is left
 /// out with a [`LeftOutReason`]).
@@ -172,13 +170,16 @@ pub struct BuildOptions {
 	pub deadline: Option<Duration>,
 	/// Record a [`Trace`] of the build (costs time: every read is recorded).
 	pub trace: bool,
+	/// Lane counts to model the block's plan for besides [`Self::lanes`] (costs a plan each,
+	/// after the build's timing): [`BuildStats::modeled`].
+	pub model_lanes: Vec<usize>,
 }
 
 impl Default for BuildOptions {
 	/// All available cores, as many lanes, no deadline, no trace.
 	fn default() -> Self {
 		let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-		Self { threads, lanes: threads, deadline: None, trace: false }
+		Self { threads, lanes: threads, deadline: None, trace: false, model_lanes: Vec::new() }
 	}
 }
 
@@ -221,11 +222,12 @@ pub struct BuildStats {
 	/// Time the chunks of the parallel phase took, summed over chunks: how long the lanes were
 	/// busy (zero on the sequential path).
 	pub busy: Duration,
-	/// The weight (`ref_time`) of the admitted extrinsics' costliest chain of conflicts in pool
-	/// order ([`pex_primitives::ConflictDag::critical_path`]): no schedule on any number of
-	/// threads executes them in less.
+	/// The weight (`ref_time`, each capped as the plan caps it: [`COST_CAP_MEDIANS`]) of the
+	/// admitted extrinsics' costliest chain of conflicts in pool order
+	/// ([`pex_primitives::ConflictDag::critical_path`]): no schedule on any number of threads
+	/// executes them in less.
 	pub critical_path: u64,
-	/// The weight (`ref_time`) of the admitted extrinsics together.
+	/// The weight (`ref_time`, capped likewise) of the admitted extrinsics together.
 	pub admitted_weight: u64,
 	/// Chunks whose parallel result was thrown away and that ran again on the merged state.
 	pub reexecuted_chunks: usize,
@@ -250,6 +252,35 @@ pub struct BuildStats {
 	pub refill: Duration,
 	/// Time of `finalize_block` and the storage changes (state root).
 	pub finalize: Duration,
+	/// For each of [`BuildOptions::model_lanes`], the plan's estimated time on that many lanes
+	/// ([`pex_primitives::ExecutionPlan::estimate`], weights as costs): a model, not a
+	/// measurement.
+	pub modeled: Vec<ModeledPlan>,
+}
+
+/// What a plan on `lanes` lanes predicts for the admitted extrinsics.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ModeledPlan {
+	/// Lanes the plan was made for.
+	pub lanes: usize,
+	/// Its estimated time in the plan's costs (capped weights, `ref_time`), barriers included.
+	pub estimate: u64,
+	/// The same extrinsics one after another: the sum of their costs.
+	pub sequential: u64,
+	/// Phases of the plan.
+	pub phases: usize,
+}
+
+impl ModeledPlan {
+	/// `sequential / estimate`: the modeled speed-up over running the admitted extrinsics one
+	/// after another (1 for an empty block).
+	pub fn speedup(&self) -> f64 {
+		if self.estimate == 0 {
+			1.0
+		} else {
+			self.sequential as f64 / self.estimate as f64
+		}
+	}
 }
 
 impl BuildStats {
@@ -371,35 +402,17 @@ impl<X: Clone> Inclusion<X> {
 	}
 }
 
-/// A chunk of a phase of the plan, ready to run on a lane.
-struct Chunk<'a, X> {
-	/// Its number in the plan, over all phases (for the trace).
-	number: usize,
-	/// The block index of its first extrinsic.
-	start: u32,
-	/// Its extrinsics, in block order.
-	extrinsics: Vec<&'a X>,
-}
-
-/// The parallel run of a chunk: its extrinsics one after another in one runtime call, over the
-/// base and the layer of what earlier phases wrote.
-struct ChunkRun<H: sp_core::Hasher> {
-	/// The index its first extrinsic was given.
-	start: u32,
-	overlay: OverlayedChanges<H>,
-	reads: Reads,
-	/// `None` if the run failed as a whole (a trap, a failing read, a panic).
-	outcomes: Option<Vec<Outcome>>,
-	/// How long the chunk took on its lane.
-	busy: Duration,
-}
-
 const APPLY: &str = "BlockBuilder_apply_extrinsic";
-const APPLY_MANY: &str = "ParallelExecutionApi_apply_extrinsics";
 
 /// What the plan charges for a barrier between two phases, in weight (`ref_time`, picoseconds):
-/// merging the lanes' writes and a new runtime call per lane, about a transfer's weight.
-pub const BARRIER_WEIGHT: u64 = 1_000_000_000;
+/// merging the lanes' writes and a new runtime call per lane. Measured on the reference machine:
+/// about 1.2 ms per barrier, the time of four transfers, which weigh 0.76 ms each.
+pub const BARRIER_WEIGHT: u64 = 3_000_000_000;
+
+/// The most an extrinsic costs in the plan, in medians of the admitted weights: weights
+/// overstate some calls by orders of magnitude (a contract call reserving 50 ms runs in less
+/// than one), and one such call must not get a lane of its own while the others queue.
+pub const COST_CAP_MEDIANS: u64 = 16;
 
 /// The most refill rounds a build runs (step 7). Round `r` (from 1) may admit `2^(r-1)` times
 /// the capacity left, so the last one covers `2^15` blocks' worth of candidates.
@@ -495,7 +508,8 @@ impl ParallelBlockBuilder {
 
 		let phase = Instant::now();
 		let sets: Vec<AccessSet> = admitted.iter().map(|a| a.info.access.clone()).collect();
-		let costs: Vec<u64> = admitted.iter().map(|a| a.info.weight.ref_time()).collect();
+		let weights: Vec<u64> = admitted.iter().map(|a| a.info.weight.ref_time()).collect();
+		let costs = plan_costs(&weights);
 		let plan = pex_primitives::plan(&sets, &costs, self.options.lanes.max(1), BARRIER_WEIGHT)
 			.map_err(|_| BuildError::Invariant("an admitted extrinsic without a weight"))?;
 		stats.groups = plan.shape.components;
@@ -622,6 +636,13 @@ impl ParallelBlockBuilder {
 			.map_err(|error| BuildError::StorageChanges(error.to_string()))?;
 		stats.finalize = phase.elapsed();
 
+		for &lanes in &self.options.model_lanes {
+			let plan = pex_primitives::plan(&sets, &costs, lanes.max(1), BARRIER_WEIGHT)
+				.map_err(|_| BuildError::Invariant("an admitted extrinsic without a weight"))?;
+			let (estimate, phases) = (plan.estimate, plan.phases.len());
+			let sequential = stats.admitted_weight;
+			stats.modeled.push(ModeledPlan { lanes, estimate, sequential, phases });
+		}
 		let Inclusion { included, mut left_out } = inclusion;
 		left_out.sort_by_key(|l| l.position);
 		let extrinsics = inherents.into_iter().chain(included).collect();
@@ -749,51 +770,16 @@ impl ParallelBlockBuilder {
 		}
 		Ok(waiting)
 	}
+}
 
-	/// Run every chunk of a phase on the pool, each over a clone of the base overlay and a
-	/// read-tracking backend over the layer of what earlier phases wrote, in one runtime call.
-	fn execute_chunks<H, S, X>(
-		&self,
-		parent: &S,
-		commit: &Commit<'_, H, S>,
-		chunks: &[Chunk<'_, X>],
-		tracer: &Tracer,
-	) -> Vec<ChunkRun<H>>
-	where
-		H: sp_core::Hasher,
-		H::Out: Ord + 'static + codec::Codec,
-		S: Backend<H> + Sync,
-		X: Encode + Sync,
-	{
-		// Overlays are not `Sync`: clone the base for every chunk here.
-		let overlays: Vec<_> = chunks.iter().map(|_| commit.base.clone()).collect();
-		let layer = &commit.layer;
-		self.pool.install(|| {
-			chunks
-				.par_iter()
-				.zip(overlays)
-				.map(|(chunk, mut overlay)| {
-					let (number, start, extrinsics) =
-						(chunk.number, chunk.start, &chunk.extrinsics);
-					tracer.record(TraceKind::Start, number, None, || format!("chunk at {start}"));
-					let tracking = TrackingBackend::new(parent, layer);
-					let since = Instant::now();
-					let outcomes =
-						apply_all(&self.runtime, &tracking, &mut overlay, start, extrinsics).ok();
-					tracer.record(TraceKind::Apply, number, Some(since), || {
-						format!("extrinsics {start}..{}", start as usize + extrinsics.len())
-					});
-					let reads = tracking.into_reads();
-					if tracer.enabled() {
-						for (_, key) in &reads.keys {
-							tracer.record(TraceKind::Read, number, None, || hex(key));
-						}
-					}
-					ChunkRun { start, overlay, reads, outcomes, busy: since.elapsed() }
-				})
-				.collect()
-		})
-	}
+/// The costs the plan weighs extrinsics by: their weights, each at most [`COST_CAP_MEDIANS`]
+/// times the median weight.
+fn plan_costs(weights: &[u64]) -> Vec<u64> {
+	let mut sorted = weights.to_vec();
+	sorted.sort_unstable();
+	let Some(&median) = sorted.get(sorted.len() / 2) else { return Vec::new() };
+	let cap = median.max(1).saturating_mul(COST_CAP_MEDIANS);
+	weights.iter().map(|weight| (*weight).min(cap)).collect()
 }
 
 /// What the rest of the block may still use, asked of the runtime in the state `overlay` holds.
@@ -830,393 +816,4 @@ fn admit<X: Clone>(
 		}
 	}
 	(admitted, postponed)
-}
-
-/// Apply `extrinsics` as the block's extrinsics from `first_index` on, in one runtime call.
-/// Atomic: if the call fails (a trap, a failing read), nothing of it is in `overlay`.
-fn apply_all<H, B, X>(
-	runtime: &WasmRuntime,
-	backend: &B,
-	overlay: &mut OverlayedChanges<H>,
-	first_index: u32,
-	extrinsics: &[&X],
-) -> Result<Vec<Outcome>, BuildError>
-where
-	H: sp_core::Hasher,
-	H::Out: Ord + 'static + codec::Codec,
-	B: Backend<H>,
-	X: Encode,
-{
-	if extrinsics.is_empty() {
-		return Ok(Vec::new())
-	}
-	// One answer per extrinsic, or the call leaves nothing behind.
-	let results: Vec<ApplyExtrinsicResult> = runtime.call_checked(
-		backend,
-		overlay,
-		APPLY_MANY,
-		(first_index, extrinsics),
-		|results| Vec::len(results) == extrinsics.len(),
-	)?;
-	Ok(results
-		.into_iter()
-		.map(|result| match result {
-			Ok(_) => Outcome::Applied,
-			Err(error) => Outcome::Refused(error),
-		})
-		.collect())
-}
-
-/// Apply `extrinsics` from `first_index` on like [`apply_all`]; if the call fails, each half on
-/// its own (the second from where the first ended), down to the single extrinsics that fail
-/// alone, which are [`Outcome::Failed`] and leave nothing behind.
-fn apply_bisecting<H, B, X>(
-	runtime: &WasmRuntime,
-	backend: &B,
-	overlay: &mut OverlayedChanges<H>,
-	first_index: u32,
-	extrinsics: &[&X],
-) -> Vec<Outcome>
-where
-	H: sp_core::Hasher,
-	H::Out: Ord + 'static + codec::Codec,
-	B: Backend<H>,
-	X: Encode,
-{
-	match apply_all(runtime, backend, overlay, first_index, extrinsics) {
-		Ok(outcomes) => outcomes,
-		Err(error) if extrinsics.len() == 1 => vec![Outcome::Failed(error.to_string())],
-		Err(_) => {
-			let (left, right) = extrinsics.split_at(extrinsics.len() / 2);
-			let mut outcomes = apply_bisecting(runtime, backend, overlay, first_index, left);
-			let next = first_index + Outcome::applied(&outcomes) as u32;
-			outcomes.extend(apply_bisecting(runtime, backend, overlay, next, right));
-			outcomes
-		},
-	}
-}
-
-/// A key in a chunk's overlay and its final value there (`None`: removed).
-struct Entry {
-	child: Option<ChildInfo>,
-	key: Vec<u8>,
-	value: Option<Vec<u8>>,
-}
-
-impl Entry {
-	fn state_key(&self) -> StateKey {
-		(self.child.as_ref().map(|c| c.storage_key().to_vec()), self.key.clone())
-	}
-}
-
-/// Why a chunk's parallel result was not kept (it runs again on the merged state).
-#[derive(Debug)]
-enum Rejection {
-	/// Its runtime call failed (a trap, a failing read of the parent state): no result.
-	NoResult,
-	/// An earlier re-executed chunk changed a key the base wrote, which no parallel run can
-	/// have seen.
-	Poisoned,
-	/// It did not start at its planned extrinsic index (an earlier extrinsic was left out).
-	Moved,
-	/// It read a key changed since its phase began.
-	Read(StateKey),
-	/// It changed a key of the base, or one changed since its phase began.
-	Wrote(StateKey),
-	/// Its value of a hot key does not merge by the key's rule.
-	HotKey(Vec<u8>),
-}
-
-impl std::fmt::Display for Rejection {
-	fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-		let key = |(trie, key): &StateKey| match trie {
-			None => hex(key),
-			Some(trie) => format!("{} in child trie {}", hex(key), hex(trie)),
-		};
-		match self {
-			Rejection::NoResult => write!(f, "its runtime call failed (a trap, a failing read)"),
-			Rejection::Poisoned => write!(f, "the block runs sequentially from here"),
-			Rejection::Moved => write!(f, "an earlier extrinsic was left out"),
-			Rejection::Read(k) =>
-				write!(f, "read {}, which an earlier chunk of its phase changed", key(k)),
-			Rejection::Wrote(k) => write!(
-				f,
-				"changed {}, a key of the base or of an earlier chunk of its phase",
-				key(k)
-			),
-			Rejection::HotKey(k) => write!(f, "hot key {} does not merge", hex(k)),
-		}
-	}
-}
-
-/// Every key in `overlay`, main trie and child tries, with its final value.
-fn entries<H: sp_core::Hasher>(overlay: &mut OverlayedChanges<H>) -> Vec<Entry> {
-	let mut entries: Vec<Entry> = overlay
-		.changes_mut()
-		.map(|(key, value)| Entry { child: None, key: key.clone(), value: value.value().cloned() })
-		.collect();
-	for (changes, child) in overlay.children_mut() {
-		entries.extend(changes.map(|(key, value)| Entry {
-			child: Some(child.clone()),
-			key: key.clone(),
-			value: value.value().cloned(),
-		}));
-	}
-	entries
-}
-
-/// A hot key's merge rule and the values kept chunks left it at, in block order.
-type PendingHotKey = (MergeRule, Vec<Option<Vec<u8>>>);
-
-/// Step 5 and 6: validate chunks in block order and merge them into one overlay.
-struct Commit<'a, H: sp_core::Hasher, S> {
-	parent: &'a S,
-	base: OverlayedChanges<H>,
-	hot_keys: Vec<HotKey>,
-	merged: OverlayedChanges<H>,
-	/// Non-hot keys changed by the chunks committed and re-executed so far, with the epoch of
-	/// their last change.
-	written: BTreeMap<StateKey, Epoch>,
-	/// Those keys' values in `merged`: what the chunks of the next phase read through.
-	layer: Layer,
-	/// The phase being committed: chunks of this epoch saw the writes of earlier epochs only.
-	epoch: Epoch,
-	/// The index the next extrinsic gets.
-	next_index: u32,
-	/// A re-executed chunk changed a key the base wrote: reads of such keys are answered by the
-	/// overlay and never tracked, so no later parallel result can be trusted.
-	poisoned: bool,
-	/// Whether parallel results follow, so re-executed chunks' writes must be recorded.
-	track: bool,
-	/// Hot keys written by kept chunks and not merged yet: rule and values in block order.
-	pending: BTreeMap<Vec<u8>, PendingHotKey>,
-}
-
-impl<'a, H, S> Commit<'a, H, S>
-where
-	H: sp_core::Hasher,
-	H::Out: Ord + 'static + codec::Codec,
-	S: Backend<H>,
-{
-	fn new(parent: &'a S, base: Base<H>, first_index: u32, track: bool) -> Self {
-		Self {
-			parent,
-			merged: base.overlay.clone(),
-			base: base.overlay,
-			hot_keys: base.hot_keys,
-			written: BTreeMap::new(),
-			layer: Layer::default(),
-			epoch: 0,
-			next_index: first_index,
-			poisoned: false,
-			track,
-			pending: BTreeMap::new(),
-		}
-	}
-
-	/// The value of `key` in the base state, and whether the base overlay holds it.
-	fn base_value(
-		&mut self,
-		trie: Option<&ChildInfo>,
-		key: &[u8],
-	) -> Result<(bool, Option<Vec<u8>>), BuildError> {
-		let in_overlay = match trie {
-			None => self.base.storage(key).map(|v| v.map(<[u8]>::to_vec)),
-			Some(child) => self.base.child_storage(child, key).map(|v| v.map(<[u8]>::to_vec)),
-		};
-		match in_overlay {
-			Some(value) => Ok((true, value)),
-			None => {
-				let value = match trie {
-					None => self.parent.storage(key),
-					Some(child) => self.parent.child_storage(child, key),
-				};
-				let value = value.map_err(|error| BuildError::State(format!("{error:?}")))?;
-				Ok((false, value))
-			},
-		}
-	}
-
-	/// Start the next phase: its chunks see what was committed so far. Returns the block index
-	/// of its first extrinsic.
-	fn begin_phase(&mut self) -> u32 {
-		self.epoch += 1;
-		self.next_index
-	}
-
-	/// What the rest of the block may still use, asked of the runtime on the merged state.
-	fn capacity(&mut self, runtime: &WasmRuntime) -> Result<BlockCapacity, BuildError> {
-		self.flush()?;
-		capacity(runtime, self.parent, &mut self.merged)
-	}
-
-	/// Keep `run` if it is valid: merge it and return its outcomes. Otherwise it must run
-	/// again, for the reason returned. Reading the parent state can fail the build.
-	fn try_keep(
-		&mut self,
-		mut run: ChunkRun<H>,
-		position: usize,
-		tracer: &Tracer,
-	) -> Result<Result<Vec<Outcome>, Rejection>, BuildError> {
-		let Some(outcomes) = run.outcomes.take() else { return Ok(Err(Rejection::NoResult)) };
-		let applied = Outcome::applied(&outcomes) as u32;
-		if self.poisoned {
-			return Ok(Err(Rejection::Poisoned))
-		}
-		if run.start != self.next_index {
-			return Ok(Err(Rejection::Moved))
-		}
-		if let Some(key) = run.reads.first_met(&self.written, self.epoch) {
-			return Ok(Err(Rejection::Read(key.clone())))
-		}
-		let mut changes = Vec::new();
-		let mut hot = Vec::new();
-		for entry in entries(&mut run.overlay) {
-			if entry.child.is_none() {
-				if let Some(rule) = hot_key_for(&self.hot_keys, &entry.key).map(|hot| hot.rule) {
-					let (_, base) = self.base_value(None, &entry.key)?;
-					// The chunk's own value must merge (e.g. `Append` only appended); the sum
-					// over all chunks is taken once, when the merged state is next needed.
-					if merge(rule, base.as_deref(), &[entry.value.as_deref()]).is_err() {
-						return Ok(Err(Rejection::HotKey(entry.key)))
-					}
-					hot.push((entry.key, rule, entry.value));
-					continue
-				}
-			}
-			let (in_base, base) = self.base_value(entry.child.as_ref(), &entry.key)?;
-			// The base's keys are in every chunk's overlay; unchanged, this chunk did not write
-			// them. Changed, it did, and reads of them were overlay hits, never tracked.
-			if in_base {
-				if entry.value == base {
-					continue
-				}
-				return Ok(Err(Rejection::Wrote(entry.state_key())))
-			}
-			let key = entry.state_key();
-			// A key an earlier phase changed was read through the layer: its value now is the
-			// layer's. One changed in this phase, the chunk cannot have seen.
-			let now = match self.written.get(&key) {
-				Some(epoch) if *epoch >= self.epoch => return Ok(Err(Rejection::Wrote(key))),
-				Some(_) => self.layer.value(&key).map(|value| value.map(<[u8]>::to_vec)),
-				None => Some(base),
-			};
-			if now.as_ref() != Some(&entry.value) {
-				changes.push(entry);
-			}
-		}
-		for entry in changes {
-			tracer.record(TraceKind::Write, position, None, || hex(&entry.key));
-			self.written.insert(entry.state_key(), self.epoch);
-			self.layer.set(entry.state_key(), entry.value.clone());
-			match entry.child {
-				None => self.merged.set_storage(entry.key, entry.value),
-				Some(child) => self.merged.set_child_storage(&child, entry.key, entry.value),
-			}
-		}
-		for (key, rule, value) in hot {
-			self.pending.entry(key).or_insert_with(|| (rule, Vec::new())).1.push(value);
-		}
-		self.next_index += applied;
-		Ok(Ok(outcomes))
-	}
-
-	/// Merge the kept chunks' pending hot-key values into the merged state: per key, once,
-	/// `merge(rule, base, [merged so far, chunk values in block order])`. Doing it once per
-	/// run of kept chunks keeps merging linear in the block (`System::Events` grows with it).
-	fn flush(&mut self) -> Result<(), BuildError> {
-		for (key, (rule, values)) in std::mem::take(&mut self.pending) {
-			let (_, base) = self.base_value(None, &key)?;
-			let current = self
-				.merged
-				.storage(&key)
-				.map_or_else(|| base.clone(), |v| v.map(<[u8]>::to_vec));
-			let writes: Vec<Option<&[u8]>> = std::iter::once(current.as_deref())
-				.chain(values.iter().map(Option::as_deref))
-				.collect();
-			let value = merge(rule, base.as_deref(), &writes)
-				.map_err(|error| BuildError::HotKey { key: hex(&key), error })?;
-			self.merged.set_storage(key, value);
-		}
-		Ok(())
-	}
-
-	/// Run `members` one after another on the merged state, and record what they changed. A run
-	/// whose call fails is applied again in halves: only what fails alone is left out.
-	fn reexecute<X: Encode>(
-		&mut self,
-		runtime: &WasmRuntime,
-		members: &[&Candidate<X>],
-		position: usize,
-		tracer: &Tracer,
-	) -> Result<Vec<Outcome>, BuildError> {
-		self.flush()?;
-		let first = self.next_index;
-		tracer.record(TraceKind::Start, position, None, || format!("again at {first}"));
-		self.merged.set_collect_extrinsics(self.track);
-		let since = Instant::now();
-		let extrinsics: Vec<&X> = members.iter().map(|member| &member.extrinsic).collect();
-		let outcomes = apply_bisecting(runtime, self.parent, &mut self.merged, first, &extrinsics);
-		tracer.record(TraceKind::Apply, position, Some(since), || {
-			format!("extrinsics {first}..{}", first as usize + extrinsics.len())
-		});
-		self.merged.set_collect_extrinsics(false);
-		self.next_index += Outcome::applied(&outcomes) as u32;
-		if !self.track {
-			return Ok(outcomes)
-		}
-		let last = self.next_index;
-		let tagged = |extrinsics: BTreeSet<u32>| extrinsics.range(first..=last).next().is_some();
-		let mut touched: Vec<StateKey> = self
-			.merged
-			.changes()
-			.filter(|(_, value)| tagged(value.extrinsics()))
-			.map(|(key, _)| (None, key.clone()))
-			.collect();
-		for (entries, info) in self.merged.children() {
-			touched.extend(
-				entries
-					.filter(|(_, value)| tagged(value.extrinsics()))
-					.map(|(key, _)| (Some(info.storage_key().to_vec()), key.clone())),
-			);
-		}
-		for (trie, key) in touched {
-			if trie.is_none() && hot_key_for(&self.hot_keys, &key).is_some() {
-				continue
-			}
-			let child = trie.as_ref().map(|t| ChildInfo::new_default(t));
-			let now = match &child {
-				None => self.merged.storage(&key),
-				Some(child) => self.merged.child_storage(child, &key),
-			}
-			.flatten()
-			.map(<[u8]>::to_vec);
-			let (in_base, base) = self.base_value(child.as_ref(), &key)?;
-			let state_key = (trie, key);
-			// Transient keys (written and removed in every extrinsic) end where they began; a
-			// key an earlier phase changed must be seen back at its first value, though.
-			if now == base && !self.written.contains_key(&state_key) {
-				continue
-			}
-			let (trie, key) = state_key;
-			if in_base && !self.poisoned {
-				self.poisoned = true;
-				tracer.record(TraceKind::Commit, position, None, || {
-					format!(
-						"changed {}, a key of the base: the rest of the block runs sequentially",
-						hex(&key)
-					)
-				});
-			}
-			tracer.record(TraceKind::Write, position, None, || hex(&key));
-			self.written.insert((trie.clone(), key.clone()), self.epoch);
-			self.layer.set((trie, key), now);
-		}
-		Ok(outcomes)
-	}
-
-	fn into_overlay(mut self) -> Result<OverlayedChanges<H>, BuildError> {
-		self.flush()?;
-		Ok(self.merged)
-	}
 }
