@@ -7,8 +7,7 @@
 //!    a transaction reads and writes, and the conflict relation between two sets: write/write or
 //!    read/write on overlapping keys; read/read never conflicts.
 //! 2. [`partition`] (`partition`): transactions into [`Group`]s so that no two groups conflict,
-//!    exactly the connected components of the conflict relation, in near-linear time; and
-//!    [`schedule`], which packs groups onto a fixed number of [`Lane`]s by cost.
+//!    exactly the connected components of the conflict relation, in near-linear time.
 //! 3. [`ConflictDag`] (`dag`): the conflict relation in pool order as a DAG (each transaction after
 //!    the latest earlier ones it conflicts with, per key), its levels, a block order that keeps
 //!    every conflicting pair in pool order, and the critical path: what may run at the same time
@@ -42,7 +41,7 @@ pub use capacity::{BlockCapacity, ClassCapacity, ExtrinsicClass, ExtrinsicInfo};
 pub use dag::ConflictDag;
 pub use graph::{DependencyGraph, GraphError, NodeIndex};
 pub use merge::{hot_key_for, merge, HotKey, KeyMatch, MergeError, MergeRule, ValueAt};
-pub use partition::{partition, schedule, Group, Lane, ScheduleError};
+pub use partition::{partition, Group, ScheduleError};
 pub use plan::{plan, Chunk, ExecutionPlan, Phase, Shape};
 
 use alloc::vec::Vec;

@@ -17,7 +17,6 @@
 
 use crate::{AccessKey, AccessSet, TxIndex};
 use alloc::{vec, vec::Vec};
-use core::cmp::Reverse;
 
 /// Transactions that must run in one sequence because some of them conflict.
 ///
@@ -244,26 +243,14 @@ impl DisjointSets {
 	}
 }
 
-/// The groups one worker thread runs, and their total cost.
-///
-/// Invariant: `cost` is the saturating sum of the costs of the members of `groups`; `groups`
-/// holds indices into the `groups` argument of [`schedule`], ascending.
-#[derive(Clone, PartialEq, Eq, Debug, Default)]
-pub struct Lane {
-	/// Indices of the groups on this lane, ascending.
-	pub groups: Vec<u32>,
-	/// Sum of the costs of every transaction on this lane.
-	pub cost: u64,
-}
-
-/// Why [`schedule`] could not pack the groups.
+/// Why a plan or a critical path cannot be computed ([`crate::plan`],
+/// [`crate::ConflictDag::critical_path`]).
 #[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
 pub enum ScheduleError {
 	/// Zero lanes were asked for; at least one is needed to run anything.
 	#[error("cannot schedule onto zero lanes")]
 	NoLanes,
-	/// A group names a transaction that has no cost: `costs` is shorter than the input the
-	/// groups were made from.
+	/// A transaction has no cost: `costs` is shorter than the access sets.
 	#[error("transaction {tx} has no cost (only {costs} costs given)")]
 	MissingCost {
 		/// The transaction without a cost.
@@ -271,46 +258,6 @@ pub enum ScheduleError {
 		/// How many costs were given.
 		costs: usize,
 	},
-}
-
-/// Pack `groups` onto `lanes` lanes so that the costliest lane is as cheap as the
-/// longest-processing-time-first rule makes it: groups by descending cost (ties: lower group
-/// index first), each onto the lane with the least cost so far (ties: lower lane index). Costs
-/// `O(G log G + G * lanes)` for `G` groups: lanes are meant to be threads, a handful.
-///
-/// `costs[tx]` is the cost of transaction `tx` (e.g. its weight's `ref_time`); a group costs the
-/// saturating sum of its members. Invariants of the result: exactly `lanes` lanes; every group
-/// on exactly one lane; deterministic. The costliest lane is at most 4/3 of the optimum
-/// (Graham's bound for LPT).
-pub fn schedule(groups: &[Group], costs: &[u64], lanes: usize) -> Result<Vec<Lane>, ScheduleError> {
-	if lanes == 0 {
-		return Err(ScheduleError::NoLanes);
-	}
-	let mut group_costs = Vec::with_capacity(groups.len());
-	for (index, group) in groups.iter().enumerate() {
-		let mut cost = 0u64;
-		for &tx in &group.members {
-			let tx_cost = costs
-				.get(tx as usize)
-				.ok_or(ScheduleError::MissingCost { tx, costs: costs.len() })?;
-			cost = cost.saturating_add(*tx_cost);
-		}
-		group_costs.push((Reverse(cost), index as u32));
-	}
-	group_costs.sort_unstable();
-
-	let mut result = vec![Lane::default(); lanes];
-	for (Reverse(cost), group) in group_costs {
-		let lane =
-			(1..lanes).fold(
-				0,
-				|least, lane| if result[lane].cost < result[least].cost { lane } else { least },
-			);
-		result[lane].groups.push(group);
-		result[lane].cost = result[lane].cost.saturating_add(cost);
-	}
-	result.iter_mut().for_each(|lane| lane.groups.sort_unstable());
-	Ok(result)
 }
 
 #[cfg(test)]
@@ -373,20 +320,5 @@ mod tests {
 			members(&partition(&[AccessSet::new(), AccessSet::new()])),
 			vec![vec![0], vec![1]]
 		);
-	}
-
-	#[test]
-	fn schedule_puts_the_costliest_groups_on_different_lanes() {
-		let groups: Vec<Group> = (0..4).map(|tx| Group { members: vec![tx] }).collect();
-		let lanes = schedule(&groups, &[5, 3, 3, 2], 2).expect("two lanes and all costs given");
-		assert_eq!(lanes[0], Lane { groups: vec![0, 3], cost: 7 });
-		assert_eq!(lanes[1], Lane { groups: vec![1, 2], cost: 6 });
-	}
-
-	#[test]
-	fn schedule_rejects_zero_lanes_and_missing_costs() {
-		let groups = vec![Group { members: vec![0, 1] }];
-		assert_eq!(schedule(&groups, &[1, 1], 0), Err(ScheduleError::NoLanes));
-		assert_eq!(schedule(&groups, &[1], 1), Err(ScheduleError::MissingCost { tx: 1, costs: 1 }));
 	}
 }

@@ -146,12 +146,15 @@ struct Packing {
 
 /// Pack the transactions in pool order: each goes to the lane where it can run in the earliest
 /// phase (after its dependencies: in a later phase, or the same phase on their lane) whose chunk
-/// on that lane holds less than `budget` (an empty chunk takes any transaction), on a tie the
-/// least loaded such chunk, then the first lane.
+/// on that lane has room for it within `budget` (an empty chunk takes any transaction; a full
+/// one, at the budget, none), on a tie the least loaded such chunk, then the first lane.
 fn pack(dag: &ConflictDag, costs: &[u64], lanes: usize, budget: u64, barrier: u64) -> Packing {
 	// Per phase, per lane: the chunk's cost and transactions.
 	let mut phases: Vec<Vec<(u64, Chunk)>> = Vec::new();
 	let mut placed: Vec<(usize, usize)> = Vec::with_capacity(costs.len());
+	// Per lane, the first phase whose chunk there is below the budget: loads only grow, so the
+	// search for room starts there (linear packing, however many phases a small budget makes).
+	let mut open = vec![0usize; lanes];
 	for (tx, &cost) in (0..).zip(costs) {
 		let dependencies = dag.dependencies(tx);
 		let mut best: Option<(usize, u64, usize)> = None;
@@ -163,7 +166,8 @@ fn pack(dag: &ConflictDag, costs: &[u64], lanes: usize, budget: u64, barrier: u6
 					phase + usize::from(on != lane)
 				})
 				.max()
-				.unwrap_or(0);
+				.unwrap_or(0)
+				.max(open[lane]);
 			let load = |phase: usize| phases.get(phase).map_or(0, |chunks| chunks[lane].0);
 			while load(phase) > 0 && load(phase).saturating_add(cost) > budget {
 				phase += 1;
@@ -181,6 +185,9 @@ fn pack(dag: &ConflictDag, costs: &[u64], lanes: usize, budget: u64, barrier: u6
 		chunk.0 = chunk.0.saturating_add(cost);
 		chunk.1.push(tx);
 		placed.push((phase, lane));
+		while phases.get(open[lane]).is_some_and(|chunks| chunks[lane].0 >= budget) {
+			open[lane] += 1;
+		}
 	}
 	let barriers = barrier.saturating_mul(phases.len().saturating_sub(1) as u64);
 	let estimate = phases

@@ -1,10 +1,10 @@
-//! Property tests of `partition` and `schedule` against a naive model: the connected components
+//! Property tests of `partition` against a naive model: the connected components
 //! of the pairwise conflict relation (`AccessSet::conflicts_with`, quadratic and obvious).
 
 mod common;
 
 use common::to_set;
-use pex_primitives::{partition, schedule, AccessKey, AccessSet, Group, TxIndex};
+use pex_primitives::{partition, AccessKey, AccessSet, Group, TxIndex};
 use proptest::{collection::vec, prelude::*};
 use std::collections::BTreeSet;
 
@@ -36,24 +36,6 @@ fn naive_partition(sets: &[AccessSet]) -> Vec<Vec<TxIndex>> {
 		}
 	}
 	groups
-}
-
-/// The best makespan of any assignment of `costs` to `lanes`, if there are few enough.
-fn brute_force_makespan(costs: &[u64], lanes: usize) -> Option<u64> {
-	let assignments = (lanes as u64).checked_pow(costs.len() as u32)?;
-	if assignments > 20_000 {
-		return None;
-	}
-	let mut best = u64::MAX;
-	for mut code in 0..assignments {
-		let mut loads = vec![0u64; lanes];
-		for &cost in costs {
-			loads[(code % lanes as u64) as usize] += cost;
-			code /= lanes as u64;
-		}
-		best = best.min(loads.into_iter().max().unwrap_or(0));
-	}
-	Some(best)
 }
 
 fn members(groups: &[Group]) -> Vec<Vec<TxIndex>> {
@@ -141,49 +123,4 @@ proptest! {
 		);
 	}
 
-	#[test]
-	fn schedule_places_every_group_once_and_stays_within_the_lpt_bound(
-		costs in vec(0u64..1_000, 1..60),
-		group_sizes in vec(1usize..4, 1..30),
-		lanes in 1usize..6,
-	) {
-		let mut groups = Vec::new();
-		let mut next = 0u32;
-		for size in group_sizes {
-			let members: Vec<TxIndex> =
-				(next..next + size as u32).filter(|&tx| (tx as usize) < costs.len()).collect();
-			if members.is_empty() {
-				break;
-			}
-			next += size as u32;
-			groups.push(Group { members });
-		}
-		let result = schedule(&groups, &costs, lanes).expect("lanes > 0 and every cost given");
-		prop_assert_eq!(result.len(), lanes);
-		let group_cost =
-			|g: &Group| g.members.iter().map(|&tx| costs[tx as usize]).sum::<u64>();
-		let mut placed: Vec<u32> = result.iter().flat_map(|l| l.groups.clone()).collect();
-		placed.sort_unstable();
-		prop_assert_eq!(placed, (0..groups.len() as u32).collect::<Vec<_>>());
-		for lane in &result {
-			let cost: u64 = lane.groups.iter().map(|&g| group_cost(&groups[g as usize])).sum();
-			prop_assert_eq!(lane.cost, cost);
-		}
-		// Any greedy list schedule: the last group placed on the busiest lane found it at most
-		// at the average load, so makespan <= total / lanes + largest group.
-		let group_costs: Vec<u64> = groups.iter().map(group_cost).collect();
-		let total: u64 = group_costs.iter().sum();
-		let largest = group_costs.iter().copied().max().unwrap_or(0);
-		let makespan = result.iter().map(|l| l.cost).max().unwrap_or(0);
-		prop_assert!(makespan * lanes as u64 <= total + lanes as u64 * largest);
-		// Graham: LPT's makespan <= (4/3 - 1/(3 lanes)) * optimum, checked on small instances.
-		if let Some(optimum) = brute_force_makespan(&group_costs, lanes) {
-			let m = lanes as u64;
-			prop_assert!(
-				3 * m * makespan <= (4 * m - 1) * optimum,
-				"makespan {} vs optimum {} on {} lanes", makespan, optimum, lanes
-			);
-		}
-		prop_assert_eq!(schedule(&groups, &costs, lanes), Ok(result));
-	}
 }

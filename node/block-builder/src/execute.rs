@@ -138,8 +138,19 @@ where
 {
 	match apply_all(runtime, backend, overlay, first_index, extrinsics) {
 		Ok(outcomes) => outcomes,
-		Err(error) if extrinsics.len() == 1 => vec![Outcome::Failed(error.to_string())],
-		Err(_) => {
+		Err(error) if extrinsics.len() == 1 => {
+			log::debug!(
+				target: crate::LOG_TARGET,
+				"the extrinsic at index {first_index} fails alone and is left out: {error}"
+			);
+			vec![Outcome::Failed(error.to_string())]
+		},
+		Err(error) => {
+			log::debug!(
+				target: crate::LOG_TARGET,
+				"applying {} extrinsics from index {first_index} failed ({error}): in halves",
+				extrinsics.len()
+			);
 			let (left, right) = extrinsics.split_at(extrinsics.len() / 2);
 			let mut outcomes = apply_bisecting(runtime, backend, overlay, first_index, left);
 			let next = first_index + Outcome::applied(&outcomes) as u32;

@@ -414,6 +414,9 @@ pub const BARRIER_WEIGHT: u64 = 3_000_000_000;
 /// than one), and one such call must not get a lane of its own while the others queue.
 pub const COST_CAP_MEDIANS: u64 = 16;
 
+/// The log target of the builder: rejections, re-executions and failures at debug level.
+const LOG_TARGET: &str = "pex";
+
 /// The most refill rounds a build runs (step 7). Round `r` (from 1) may admit `2^(r-1)` times
 /// the capacity left, so the last one covers `2^15` blocks' worth of candidates.
 pub const MAX_REFILL_ROUNDS: usize = 16;
@@ -583,6 +586,12 @@ impl ParallelBlockBuilder {
 							continue
 						},
 						Some(Err(rejection)) => {
+							log::debug!(
+								target: LOG_TARGET,
+								"chunk {} (extrinsics from {}) runs again: {rejection}",
+								chunk.number,
+								chunk.start
+							);
 							stats.reexecuted_chunks += 1;
 							stats.reexecuted_extrinsics += members.len();
 							tracer.record(TraceKind::Commit, chunk.number, None, || {
