@@ -31,6 +31,9 @@ pub enum Builder {
 pub enum FallbackReason {
 	/// The builder returned a `BuildError` (see the log line for which).
 	BuildError,
+	/// The parent's runtime does not speak the builder's version of `ParallelExecutionApi`
+	/// (`BuildError::UnsupportedRuntime`): a runtime older or newer than the node.
+	UnsupportedRuntime,
 	/// The builder panicked (a bug; the panic message is logged).
 	Panic,
 	/// The parent's runtime code or state could not be read.
@@ -46,6 +49,7 @@ impl FallbackReason {
 	pub fn label(self) -> &'static str {
 		match self {
 			Self::BuildError => "build_error",
+			Self::UnsupportedRuntime => "unsupported_runtime",
 			Self::Panic => "panic",
 			Self::ParentState => "parent_state",
 			Self::SizeLimit => "size_limit",

@@ -28,7 +28,8 @@ use futures::{channel::oneshot, future, FutureExt};
 use log::{debug, info, warn};
 use parking_lot::Mutex;
 use pex_block_builder::{
-	BlockInputs, BuildOptions, BuiltBlock, LeftOutReason, ParallelBlockBuilder, WasmRuntime,
+	BlockInputs, BuildError, BuildOptions, BuiltBlock, LeftOutReason, ParallelBlockBuilder,
+	WasmRuntime,
 };
 use pex_runtime::opaque::Block;
 use sc_client_api::StorageProvider;
@@ -300,7 +301,10 @@ impl PexProposer {
 			Ok(Ok(built)) => built,
 			Ok(Err(error)) => {
 				warn!(target: LOG_TARGET, "pex: building block #{number} failed: {error}; the stock proposer builds it");
-				return Err(FallbackReason::BuildError);
+				return Err(match error {
+					BuildError::UnsupportedRuntime { .. } => FallbackReason::UnsupportedRuntime,
+					_ => FallbackReason::BuildError,
+				});
 			},
 			Err(panic) => {
 				let message = panic

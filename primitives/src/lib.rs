@@ -56,6 +56,12 @@ sp_api::decl_runtime_apis! {
 	///
 	/// Because the runtime answers, a runtime upgrade through governance can change access sets
 	/// and hot keys without a node release.
+	///
+	/// Versioned: a change of any function's signature or meaning bumps the `api_version`, and a
+	/// builder refuses a runtime whose version it does not speak (the node then builds with the
+	/// stock builder), so that no builder misreads a runtime's answers. Version 1: the functions
+	/// below.
+	#[api_version(1)]
 	pub trait ParallelExecutionApi {
 		/// The keys `extrinsic` may read and write when applied in the current state.
 		///

@@ -10,7 +10,7 @@
 //! ([`LeftOutReason::DidNotFit`]). What each candidate is described as therefore does not depend on
 //! how candidates were cut into calls, and so not on the thread count.
 
-use crate::{runtime::WasmRuntime, LeftOut, LeftOutReason};
+use crate::{runtime::Calls, Inclusion, LeftOut, LeftOutReason, RuntimeCalls};
 use codec::Encode;
 use pex_primitives::{BlockCapacity, ClassCapacity, ExtrinsicClass, ExtrinsicInfo};
 use sp_runtime::{transaction_validity::InvalidTransaction, Weight};
@@ -38,8 +38,8 @@ pub(crate) struct Described<X> {
 }
 
 /// Describe every candidate, on `pool`, against the state `base` (the base overlay on `parent`).
-pub(crate) fn describe<H, S, X>(
-	runtime: &WasmRuntime,
+pub(crate) fn describe<R, H, S, X>(
+	runtime: &R,
 	pool: &rayon::ThreadPool,
 	parent: &S,
 	base: &OverlayedChanges<H>,
@@ -47,6 +47,7 @@ pub(crate) fn describe<H, S, X>(
 	candidates: Vec<X>,
 ) -> Described<X>
 where
+	R: RuntimeCalls,
 	H: sp_core::Hasher,
 	H::Out: Ord + 'static + codec::Codec,
 	S: Backend<H> + Sync,
@@ -115,14 +116,17 @@ pub(crate) fn describe_calls(lengths: &[usize], threads: usize) -> Vec<Range<usi
 }
 
 /// Describe `extrinsics` in one call; if it fails, each half on its own, down to single
-/// candidates. A candidate that cannot be described alone gets the call's error.
-fn describe_bisecting<H, S, X>(
-	runtime: &WasmRuntime,
+/// candidates. A candidate that cannot be described alone, twice (a failing read of the parent
+/// state may pass the second time, and a malformed candidate is dropped from the pool), gets the
+/// call's error.
+fn describe_bisecting<R, H, S, X>(
+	runtime: &R,
 	parent: &S,
 	overlay: &mut OverlayedChanges<H>,
 	extrinsics: &[&X],
 ) -> Vec<Result<ExtrinsicInfo, String>>
 where
+	R: RuntimeCalls,
 	H: sp_core::Hasher,
 	H::Out: Ord + 'static + codec::Codec,
 	S: Backend<H>,
@@ -131,21 +135,43 @@ where
 	if extrinsics.is_empty() {
 		return Vec::new()
 	}
-	let error = match runtime
-		.query::<_, _, Vec<ExtrinsicInfo>>(parent, overlay, DESCRIBE, extrinsics)
-	{
-		Ok(infos) if infos.len() == extrinsics.len() => return infos.into_iter().map(Ok).collect(),
-		Ok(infos) =>
-			format!("{DESCRIBE} answered {} descriptions for {}", infos.len(), extrinsics.len()),
-		Err(error) => error.to_string(),
+	let error = match describe_all(runtime, parent, overlay, extrinsics) {
+		Ok(infos) => return infos.into_iter().map(Ok).collect(),
+		Err(error) => error,
 	};
 	if extrinsics.len() == 1 {
-		return vec![Err(error)]
+		let retried = describe_all(runtime, parent, overlay, extrinsics);
+		return vec![retried.and_then(|mut infos| infos.pop().ok_or(error))]
 	}
 	let (left, right) = extrinsics.split_at(extrinsics.len() / 2);
 	let mut infos = describe_bisecting(runtime, parent, overlay, left);
 	infos.extend(describe_bisecting(runtime, parent, overlay, right));
 	infos
+}
+
+/// Describe `extrinsics` in one call: one description each, or the call's error.
+fn describe_all<R, H, S, X>(
+	runtime: &R,
+	parent: &S,
+	overlay: &mut OverlayedChanges<H>,
+	extrinsics: &[&X],
+) -> Result<Vec<ExtrinsicInfo>, String>
+where
+	R: RuntimeCalls,
+	H: sp_core::Hasher,
+	H::Out: Ord + 'static + codec::Codec,
+	S: Backend<H>,
+	X: Encode,
+{
+	match runtime.query::<_, _, Vec<ExtrinsicInfo>>(parent, overlay, DESCRIBE, extrinsics) {
+		Ok(infos) if infos.len() == extrinsics.len() => Ok(infos),
+		Ok(infos) => Err(format!(
+			"{DESCRIBE} answered {} descriptions for {}",
+			infos.len(),
+			extrinsics.len()
+		)),
+		Err(error) => Err(error.to_string()),
+	}
 }
 
 /// The extrinsic weight `info` takes from its class: dispatch weight, the class's base weight,
@@ -200,6 +226,28 @@ pub(crate) fn scaled(capacity: &BlockCapacity, factor: u64) -> BlockCapacity {
 		operational: class(&capacity.operational),
 		total_weight: capacity.total_weight.saturating_mul(factor),
 	}
+}
+
+/// Admit described candidates in pool order while they fit `capacity`; the others are returned
+/// second, in pool order, for the refill rounds. A mandatory extrinsic is never a candidate.
+pub(crate) fn admit<X: Clone>(
+	mut capacity: BlockCapacity,
+	candidates: Vec<Candidate<X>>,
+	inclusion: &mut Inclusion<X>,
+) -> (Vec<Candidate<X>>, Vec<Candidate<X>>) {
+	let (mut admitted, mut postponed) = (Vec::new(), Vec::new());
+	for candidate in candidates {
+		match admit_one(&mut capacity, &candidate.info) {
+			Ok(()) => admitted.push(candidate),
+			Err(LeftOutReason::DidNotFit) => postponed.push(candidate),
+			Err(reason) => inclusion.left_out.push(LeftOut {
+				position: candidate.position,
+				extrinsic: candidate.extrinsic,
+				reason,
+			}),
+		}
+	}
+	(admitted, postponed)
 }
 
 #[cfg(test)]

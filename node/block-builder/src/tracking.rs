@@ -19,8 +19,41 @@ use std::{
 /// A key in the state: `None` for the main trie, or the storage key of a child trie.
 pub(crate) type Trie = Option<Vec<u8>>;
 
-/// Keys in the order of the state: child trie, then key.
-pub(crate) type StateKey = (Trie, Vec<u8>);
+/// A key of the state, ordered as the state is: child trie (the main trie first), then key.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct StateKey {
+	/// `None` for the main trie, or the storage key of the child trie.
+	pub(crate) trie: Trie,
+	/// The key within that trie.
+	pub(crate) key: Vec<u8>,
+}
+
+impl StateKey {
+	/// `key` of `child`'s trie (the main trie for `None`).
+	pub(crate) fn new(child: Option<&ChildInfo>, key: Vec<u8>) -> Self {
+		Self { trie: child.map(|child| child.storage_key().to_vec()), key }
+	}
+
+	/// A key of the main trie.
+	pub(crate) fn main(key: Vec<u8>) -> Self {
+		Self { trie: None, key }
+	}
+
+	/// The child trie it is in (`None` for the main trie).
+	pub(crate) fn child_info(&self) -> Option<ChildInfo> {
+		self.trie.as_deref().map(ChildInfo::new_default)
+	}
+}
+
+impl std::fmt::Display for StateKey {
+	fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+		let hex = |bytes: &[u8]| sp_core::hexdisplay::HexDisplay::from(&bytes).to_string();
+		match &self.trie {
+			None => write!(f, "0x{}", hex(&self.key)),
+			Some(trie) => write!(f, "0x{} in child trie 0x{}", hex(&self.key), hex(trie)),
+		}
+	}
+}
 
 /// When a key was last written: the phase of the block (the commit's epoch) whose commit wrote
 /// it. A chunk executed in epoch `e` saw every write of an epoch before `e`.
@@ -43,15 +76,15 @@ impl KeyRange {
 		written: &'k BTreeMap<StateKey, Epoch>,
 		since: Epoch,
 	) -> Option<&'k StateKey> {
-		let lower = (self.trie.clone(), self.start.clone());
+		let lower = StateKey { trie: self.trie.clone(), key: self.start.clone() };
 		let upper = match &self.end {
-			Some(end) => Bound::Included((self.trie.clone(), end.clone())),
+			Some(end) => Bound::Included(StateKey { trie: self.trie.clone(), key: end.clone() }),
 			None => Bound::Unbounded,
 		};
 		written
 			.range((Bound::Included(lower), upper))
-			.take_while(|((trie, _), _)| *trie == self.trie)
-			.find(|((_, key), epoch)| **epoch >= since && key.starts_with(&self.prefix))
+			.take_while(|(key, _)| key.trie == self.trie)
+			.find(|(key, epoch)| **epoch >= since && key.key.starts_with(&self.prefix))
 			.map(|(key, _)| key)
 	}
 }
@@ -95,7 +128,7 @@ type Delta<'a> = (&'a [u8], Option<&'a [u8]>);
 
 impl Layer {
 	/// Record that `key` now holds `value`.
-	pub(crate) fn set(&mut self, (trie, key): StateKey, value: Option<Vec<u8>>) {
+	pub(crate) fn set(&mut self, StateKey { trie, key }: StateKey, value: Option<Vec<u8>>) {
 		match trie {
 			None => self.main.insert(key, value),
 			Some(trie) => self.children.entry(trie).or_default().insert(key, value),
@@ -116,7 +149,7 @@ impl Layer {
 	}
 
 	/// `Some(value)` if the layer holds `key` (see [`Self::get`]).
-	pub(crate) fn value(&self, (trie, key): &StateKey) -> Option<Option<&[u8]>> {
+	pub(crate) fn value(&self, StateKey { trie, key }: &StateKey) -> Option<Option<&[u8]>> {
 		match trie {
 			None => self.main.get(key),
 			Some(trie) => self.children.get(trie)?.get(key),
@@ -160,7 +193,7 @@ impl<'a, B> TrackingBackend<'a, B> {
 
 	fn read(&self, trie: Option<&ChildInfo>, key: &[u8]) {
 		self.log(|reads| {
-			reads.keys.insert((trie.map(|c| c.storage_key().to_vec()), key.to_vec()));
+			reads.keys.insert(StateKey::new(trie, key.to_vec()));
 		})
 	}
 
@@ -519,7 +552,7 @@ mod tests {
 	use sp_state_machine::InMemoryBackend;
 
 	fn written(keys: &[(&[u8], Epoch)]) -> BTreeMap<StateKey, Epoch> {
-		keys.iter().map(|(key, epoch)| ((None, key.to_vec()), *epoch)).collect()
+		keys.iter().map(|(key, epoch)| (StateKey::main(key.to_vec()), *epoch)).collect()
 	}
 
 	#[test]
@@ -534,7 +567,7 @@ mod tests {
 		let bounded = KeyRange { end: Some(b"abe".to_vec()), ..range.clone() };
 		assert!(bounded.first_met(&written(&[(b"abe", 0)]), 0).is_some());
 		assert!(bounded.first_met(&written(&[(b"abf", 0)]), 0).is_none());
-		let child = (Some(b"child".to_vec()), b"abd".to_vec());
+		let child = StateKey { trie: Some(b"child".to_vec()), key: b"abd".to_vec() };
 		assert!(range.first_met(&[(child, 0)].into_iter().collect(), 0).is_none());
 	}
 
@@ -550,9 +583,9 @@ mod tests {
 
 	fn layer() -> Layer {
 		let mut layer = Layer::default();
-		layer.set((None, b"a2".to_vec()), None);
-		layer.set((None, b"a3".to_vec()), Some(b"new".to_vec()));
-		layer.set((None, b"a4".to_vec()), Some(b"changed".to_vec()));
+		layer.set(StateKey::main(b"a2".to_vec()), None);
+		layer.set(StateKey::main(b"a3".to_vec()), Some(b"new".to_vec()));
+		layer.set(StateKey::main(b"a4".to_vec()), Some(b"changed".to_vec()));
 		layer
 	}
 
@@ -580,7 +613,7 @@ mod tests {
 		let keys: Vec<_> = backend.keys(args).unwrap().map(Result::unwrap).collect();
 		assert_eq!(keys, vec![b"a4".to_vec(), b"b1".to_vec()]);
 		let reads = backend.into_reads();
-		assert!(reads.keys.contains(&(None, b"a3".to_vec())), "layer hits are reads too");
+		assert!(reads.keys.contains(&StateKey::main(b"a3".to_vec())), "layer hits are reads too");
 		assert_eq!(reads.ranges.len(), 4);
 	}
 
