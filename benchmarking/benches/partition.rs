@@ -1,13 +1,14 @@
-//! `partition` and `ConflictDag::new` throughput: 10k and 100k transactions of 2..=10 storage
-//! keys each, at low contention (a key space 100 times the transaction count) and high contention
-//! (a key space a tenth of it, so most transactions end up in one group). Target ([P1], [P8]):
-//! 100k in under 50 ms.
+//! `partition`, `ConflictDag::new` and `plan` (for 2 lanes, everything the builder's schedule
+//! step computes) throughput: 10k and 100k transactions of 2..=10 storage keys each, at low
+//! contention (a key space 100 times the transaction count) and high contention (a key space a
+//! tenth of it, so most transactions end up in one group). Target ([P1], [P8]): 100k in under
+//! 50 ms.
 
 #![allow(missing_docs, reason = "criterion_group! generates an undocumented public function")]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pex_bench::workload;
-use pex_primitives::{partition, AccessSet, ConflictDag};
+use pex_primitives::{partition, plan, AccessSet, ConflictDag};
 use std::hint::black_box;
 
 /// Bench `run` on the workloads of the module documentation, as benchmark group `name`.
@@ -36,5 +37,12 @@ fn conflict_dag_bench(c: &mut Criterion) {
 	bench_workloads(c, "conflict_dag", ConflictDag::new);
 }
 
-criterion_group!(benches, partition_bench, conflict_dag_bench);
+fn plan_bench(c: &mut Criterion) {
+	// Costs like a block's weights: a transfer's 0.65 ms give or take a third, deterministic.
+	let costs: Vec<u64> =
+		(0..100_000u64).map(|i| 650_000_000 + (i * 7_919 % 433) * 1_000_000).collect();
+	bench_workloads(c, "plan", |sets| plan(sets, &costs[..sets.len()], 2, 3_000_000_000));
+}
+
+criterion_group!(benches, partition_bench, conflict_dag_bench, plan_bench);
 criterion_main!(benches);

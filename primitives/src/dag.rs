@@ -17,8 +17,8 @@
 //! pool order, nonces included.
 
 use crate::{
-	partition::{entries_by_space, sort_entries, Entry},
-	AccessSet, ScheduleError, TxIndex,
+	partition::{entries_by_space, sort_entries, DisjointSets, Entry},
+	AccessSet, Group, ScheduleError, TxIndex,
 };
 use alloc::{vec, vec::Vec};
 
@@ -38,9 +38,10 @@ pub struct ConflictDag {
 }
 
 impl ConflictDag {
-	/// The DAG of `sets` (in pool order). Costs `O(K log K + E log E)` for `K` keys and `E`
-	/// edges, plus, for each storage prefix, the number of keys it covers (a prefix of all of
-	/// storage covers every storage key of the block).
+	/// The DAG of `sets` (in pool order). Costs `O(K log K + E)` for `K` keys and `E` edges
+	/// (each transaction's dependencies sorted on their own), plus, for each storage prefix, the
+	/// number of keys it covers (a prefix of all of storage covers every storage key of the
+	/// block).
 	///
 	/// # Panics
 	///
@@ -53,23 +54,41 @@ impl ConflictDag {
 			sort_entries(&mut entries);
 			collect_edges(&entries, &mut edges);
 		}
-		edges.sort_unstable();
-		edges.dedup();
+		// Bucket the edges by their later end (a counting sort: linear, where sorting all edges
+		// was the costliest step of a large block), then sort each small bucket.
+		let mut starts = vec![0usize; sets.len() + 1];
+		for &(later, _) in &edges {
+			starts[later as usize + 1] += 1;
+		}
+		for tx in 0..sets.len() {
+			starts[tx + 1] += starts[tx];
+		}
+		let mut next = starts.clone();
+		let mut bucketed = vec![0 as TxIndex; edges.len()];
+		for &(later, earlier) in &edges {
+			bucketed[next[later as usize]] = earlier;
+			next[later as usize] += 1;
+		}
+		drop(edges);
 
 		let mut offsets = Vec::with_capacity(sets.len() + 1);
-		let mut dependencies = Vec::with_capacity(edges.len());
+		let mut dependencies = Vec::with_capacity(bucketed.len());
 		let mut levels = vec![0u32; sets.len()];
 		offsets.push(0);
-		let mut next = 0;
-		for tx in 0..sets.len() as TxIndex {
+		for tx in 0..sets.len() {
+			let bucket = &mut bucketed[starts[tx]..starts[tx + 1]];
+			bucket.sort_unstable();
+			let first = dependencies.len();
 			let mut level = 0;
-			while let Some(&(later, earlier)) = edges.get(next).filter(|(later, _)| *later == tx) {
-				debug_assert!(earlier < later);
+			for &earlier in bucket.iter() {
+				debug_assert!((earlier as usize) < tx);
+				if dependencies.len() > first && dependencies.last() == Some(&earlier) {
+					continue;
+				}
 				dependencies.push(earlier);
 				level = level.max(levels[earlier as usize] + 1);
-				next += 1;
 			}
-			levels[tx as usize] = level;
+			levels[tx] = level;
 			// Unreachable in the runtime (wasm32: `usize` is 32 bits, and the runtime builds no
 			// DAG); on the node, a block's edges are a few per key, far below u32::MAX.
 			offsets.push(u32::try_from(dependencies.len()).expect("more than u32::MAX edges"));
@@ -105,6 +124,19 @@ impl ConflictDag {
 	/// The level of each transaction, by transaction.
 	pub fn levels(&self) -> &[u32] {
 		&self.levels
+	}
+
+	/// The connected components of the conflict graph: what [`crate::partition`] returns for the
+	/// same access sets (every conflicting pair is joined by a path of dependencies, and every
+	/// dependency is a conflict), without sorting the keys again.
+	pub fn components(&self) -> Vec<Group> {
+		let mut sets = DisjointSets::new(self.len());
+		for tx in 0..self.len() as TxIndex {
+			for &dependency in self.dependencies(tx) {
+				sets.union(tx, dependency);
+			}
+		}
+		sets.into_groups()
 	}
 
 	/// How many levels there are: the length of the longest chain of conflicts (0 if empty).

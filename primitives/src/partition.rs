@@ -196,13 +196,13 @@ fn join_conflicts(entries: &[Entry], sets: &mut DisjointSets) {
 }
 
 /// Union-find over transaction indices, by size with path halving.
-struct DisjointSets {
+pub(crate) struct DisjointSets {
 	parent: Vec<TxIndex>,
 	size: Vec<TxIndex>,
 }
 
 impl DisjointSets {
-	fn new(count: usize) -> Self {
+	pub(crate) fn new(count: usize) -> Self {
 		DisjointSets { parent: (0..count as TxIndex).collect(), size: vec![1; count] }
 	}
 
@@ -215,7 +215,7 @@ impl DisjointSets {
 		x
 	}
 
-	fn union(&mut self, a: TxIndex, b: TxIndex) {
+	pub(crate) fn union(&mut self, a: TxIndex, b: TxIndex) {
 		let (a, b) = (self.find(a), self.find(b));
 		if a == b {
 			return;
@@ -227,7 +227,7 @@ impl DisjointSets {
 	}
 
 	/// The sets as groups: members ascending, groups ordered by their first member.
-	fn into_groups(mut self) -> Vec<Group> {
+	pub(crate) fn into_groups(mut self) -> Vec<Group> {
 		const NONE: TxIndex = TxIndex::MAX;
 		let mut group_of_root = vec![NONE; self.parent.len()];
 		let mut groups: Vec<Group> = Vec::new();

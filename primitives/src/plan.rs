@@ -21,7 +21,7 @@
 //! the block order ([`ExecutionPlan::order`]) must not change with the threads, so a builder
 //! plans for a fixed number of lanes and runs them on however many threads it has.
 
-use crate::{partition, AccessSet, ConflictDag, ScheduleError, TxIndex};
+use crate::{AccessSet, ConflictDag, ScheduleError, TxIndex};
 use alloc::{vec, vec::Vec};
 
 /// Transactions one lane runs in one runtime call, in this order.
@@ -57,7 +57,7 @@ pub struct ExecutionPlan {
 /// What the conflict relation of a block looks like, whatever the plan made of it.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Shape {
-	/// Connected components of the conflict graph ([`partition`]'s groups).
+	/// Connected components of the conflict graph ([`crate::partition`]'s groups).
 	pub components: usize,
 	/// Transactions of the largest component (0 if there are none).
 	pub largest_component: usize,
@@ -105,7 +105,7 @@ pub fn plan(
 	}
 	let costs = &costs[..sets.len()];
 	let dag = ConflictDag::new(sets);
-	let groups = partition(sets);
+	let groups = dag.components();
 	let shape = Shape {
 		components: groups.len(),
 		largest_component: groups.iter().map(|group| group.members.len()).max().unwrap_or(0),
@@ -144,60 +144,102 @@ struct Packing {
 	estimate: u64,
 }
 
+/// One lane's chunk of a phase while packing.
+#[derive(Clone, Default)]
+struct OpenChunk {
+	/// The sum of its transactions' costs.
+	load: u64,
+	transactions: Chunk,
+}
+
+/// Per lane, for each phase, a phase at or before the first phase from it whose chunk on the lane
+/// is open (its own index if it is): a chunk a transaction did not fit is closed and takes none
+/// after it (next fit), and the search for room skips closed chunks in amortized constant time
+/// (union-find's path halving), however many phases a small budget or a long chain makes.
+struct OpenPhases(Vec<usize>);
+
+impl OpenPhases {
+	/// The first phase at or after `phase` whose chunk is open (possibly one not made yet).
+	fn first_from(&mut self, mut phase: usize) -> usize {
+		while let Some(&next) = self.0.get(phase).filter(|&&next| next != phase) {
+			if let Some(&after) = self.0.get(next) {
+				self.0[phase] = after;
+			}
+			phase = next;
+		}
+		phase
+	}
+
+	fn close(&mut self, phase: usize) {
+		self.0[phase] = phase + 1;
+	}
+}
+
 /// Pack the transactions in pool order: each goes to the lane where it can run in the earliest
 /// phase (after its dependencies: in a later phase, or the same phase on their lane) whose chunk
-/// on that lane has room for it within `budget` (an empty chunk takes any transaction; a full
-/// one, at the budget, none), on a tie the least loaded such chunk, then the first lane.
+/// on that lane has room for it within `budget` (an empty chunk takes any transaction; one that
+/// a transaction did not fit is closed and takes none after it), on a tie the least loaded such
+/// chunk, then the first lane. Linear in the transactions and their dependencies, times lanes.
 fn pack(dag: &ConflictDag, costs: &[u64], lanes: usize, budget: u64, barrier: u64) -> Packing {
-	// Per phase, per lane: the chunk's cost and transactions.
-	let mut phases: Vec<Vec<(u64, Chunk)>> = Vec::new();
+	let mut phases: Vec<Vec<OpenChunk>> = Vec::new();
 	let mut placed: Vec<(usize, usize)> = Vec::with_capacity(costs.len());
-	// Per lane, the first phase whose chunk there is below the budget: loads only grow, so the
-	// search for room starts there (linear packing, however many phases a small budget makes).
-	let mut open = vec![0usize; lanes];
+	let mut open: Vec<OpenPhases> = (0..lanes).map(|_| OpenPhases(Vec::new())).collect();
 	for (tx, &cost) in (0..).zip(costs) {
-		let dependencies = dag.dependencies(tx);
+		// The latest phase of a dependency, and the lane of those in it if they share one: the
+		// transaction may join that phase on that lane, and must wait for the next elsewhere.
+		let mut latest: Option<(usize, Option<usize>)> = None;
+		for &dependency in dag.dependencies(tx) {
+			let (phase, on) = placed[dependency as usize];
+			latest = match latest {
+				Some((latest, lane)) if latest > phase => Some((latest, lane)),
+				Some((latest, lane)) if latest == phase && lane != Some(on) => Some((phase, None)),
+				_ => Some((phase, Some(on))),
+			};
+		}
 		let mut best: Option<(usize, u64, usize)> = None;
-		for lane in 0..lanes {
-			let mut phase = dependencies
-				.iter()
-				.map(|&d| {
-					let (phase, on) = placed[d as usize];
-					phase + usize::from(on != lane)
-				})
-				.max()
-				.unwrap_or(0)
-				.max(open[lane]);
-			let load = |phase: usize| phases.get(phase).map_or(0, |chunks| chunks[lane].0);
-			while load(phase) > 0 && load(phase).saturating_add(cost) > budget {
-				phase += 1;
+		for (lane, open) in open.iter_mut().enumerate() {
+			let after_dependencies = match latest {
+				None => 0,
+				Some((phase, on)) => phase + usize::from(on != Some(lane)),
+			};
+			let mut phase = open.first_from(after_dependencies);
+			while let Some(chunk) = phases.get(phase).map(|chunks| &chunks[lane]) {
+				if chunk.load == 0 || chunk.load.saturating_add(cost) <= budget {
+					break;
+				}
+				open.close(phase);
+				phase = open.first_from(phase + 1);
 			}
-			let candidate = (phase, load(phase), lane);
-			if best.is_none_or(|best| (candidate.0, candidate.1) < (best.0, best.1)) {
-				best = Some(candidate);
+			let load = phases.get(phase).map_or(0, |chunks| chunks[lane].load);
+			if best.is_none_or(|best| (phase, load) < (best.0, best.1)) {
+				best = Some((phase, load, lane));
 			}
 		}
 		let (phase, _, lane) = best.unwrap_or((0, 0, 0));
 		if phases.len() <= phase {
-			phases.resize(phase + 1, vec![(0, Vec::new()); lanes]);
+			for open in &mut open {
+				open.0.extend(phases.len()..=phase);
+			}
+			phases.resize(phase + 1, vec![OpenChunk::default(); lanes]);
 		}
 		let chunk = &mut phases[phase][lane];
-		chunk.0 = chunk.0.saturating_add(cost);
-		chunk.1.push(tx);
+		chunk.load = chunk.load.saturating_add(cost);
+		chunk.transactions.push(tx);
 		placed.push((phase, lane));
-		while phases.get(open[lane]).is_some_and(|chunks| chunks[lane].0 >= budget) {
-			open[lane] += 1;
-		}
 	}
 	let barriers = barrier.saturating_mul(phases.len().saturating_sub(1) as u64);
 	let estimate = phases
 		.iter()
-		.map(|chunks| chunks.iter().map(|(cost, _)| *cost).max().unwrap_or(0))
+		.map(|chunks| chunks.iter().map(|chunk| chunk.load).max().unwrap_or(0))
 		.fold(barriers, u64::saturating_add);
 	let phases = phases
 		.into_iter()
 		.map(|chunks| {
-			chunks.into_iter().map(|(_, chunk)| chunk).filter(|c| !c.is_empty()).collect()
+			chunks
+				.into_iter()
+				.map(|chunk| chunk.transactions)
+				.filter(|transactions| !transactions.is_empty())
+				.collect()
 		})
 		.collect();
 	Packing { phases, estimate }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use pex_primitives::{AccessSet, ConflictDag};
+use pex_primitives::{partition, AccessSet, ConflictDag};
 use proptest::{collection::vec, prelude::*};
 
 /// For each transaction, the earlier ones it conflicts with.
@@ -25,6 +25,7 @@ proptest! {
 		let dag = ConflictDag::new(&sets);
 		let conflicts = earlier_conflicts(&sets);
 		prop_assert_eq!(dag.len(), sets.len());
+		prop_assert_eq!(dag.components(), partition(&sets), "components are partition's groups");
 
 		// Levels and finish times over every conflicting pair.
 		let mut levels = vec![0u32; sets.len()];
