@@ -109,6 +109,58 @@ pub(crate) fn chunks<'a, X>(
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use pex_primitives::{AccessKey, ExtrinsicClass, ExtrinsicInfo, Phase};
+	use sp_runtime::Weight;
+
+	fn candidate(position: usize, accounts: &[u8], weight: u64) -> Candidate<usize> {
+		let access = accounts
+			.iter()
+			.fold(AccessSet::new(), |set, account| set.write(AccessKey::Account(vec![*account])));
+		let info = ExtrinsicInfo {
+			access,
+			weight: Weight::from_parts(weight, 0),
+			class: ExtrinsicClass::Normal,
+			length: 100,
+		};
+		Candidate { position, extrinsic: position, info }
+	}
+
+	#[test]
+	fn chunks_are_numbered_across_phases_and_indexed_in_block_order() {
+		let admitted: Vec<_> = (0..5).map(|i| candidate(i, &[i as u8], 10)).collect();
+		let phase = Phase { chunks: vec![vec![0, 3], vec![1, 2, 4]] };
+		let chunks = chunks(&phase, &admitted, 7, 2);
+		let shape: Vec<_> = chunks
+			.iter()
+			.map(|chunk| {
+				(chunk.number, chunk.start, chunk.extrinsics().into_iter().copied().collect())
+			})
+			.collect::<Vec<(usize, u32, Vec<usize>)>>();
+		assert_eq!(shape, vec![(7, 2, vec![0, 3]), (8, 4, vec![1, 2, 4])]);
+	}
+
+	#[test]
+	fn the_schedule_records_the_plans_shape_and_models_other_lane_counts() {
+		// Two chains of two transfers each, and one loner: three components.
+		let admitted = vec![
+			candidate(0, &[1, 2], 10),
+			candidate(1, &[3, 4], 10),
+			candidate(2, &[2, 5], 10),
+			candidate(3, &[4, 6], 10),
+			candidate(4, &[7, 8], 10),
+		];
+		let mut stats = BuildStats::default();
+		let schedule = Schedule::new(&admitted, 2, &mut stats).expect("a schedule");
+		assert_eq!((stats.groups, stats.largest_group, stats.depth), (3, 2, 2));
+		assert_eq!((stats.critical_path, stats.admitted_weight), (20, 50));
+		assert_eq!(stats.phases, schedule.plan.phases.len());
+		let order = schedule.plan.order();
+		let position = |tx| order.iter().position(|&t| t == tx).expect("planned");
+		assert!(position(0) < position(2) && position(1) < position(3), "chains keep pool order");
+		let one = schedule.model(1).expect("a model");
+		assert_eq!((one.lanes, one.estimate, one.sequential, one.phases), (1, 50, 50, 1));
+		assert!((one.speedup() - 1.0).abs() < f64::EPSILON);
+	}
 
 	#[test]
 	fn costs_are_weights_capped_at_sixteen_medians() {
