@@ -19,8 +19,8 @@ use sp_runtime::{
 use sp_state_machine::{InMemoryBackend, OverlayedChanges, StateMachine};
 use std::sync::{Arc, OnceLock};
 
-/// What each account starts with.
-pub const ENDOWMENT: u128 = 1_000_000 * pex_runtime::UNIT;
+/// What each account starts with: the runtime's presets' endowment.
+pub use pex_runtime::genesis_config_presets::ENDOWMENT;
 
 /// The runtime's WASM blob.
 ///

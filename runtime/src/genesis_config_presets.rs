@@ -1,11 +1,11 @@
-//! Genesis presets: `development` (authority: Alice), `local_testnet` (authorities: Alice, Bob
-//! and Charlie), and `benchmark-<n>` (authority: Alice).
+//! Genesis presets: `development` (authority: Alice) and `local_testnet` (authorities: Alice, Bob
+//! and Charlie).
 
 use crate::{
 	AccountId, AuraConfig, BalancesConfig, GrandpaConfig, ReviveConfig, RuntimeGenesisConfig,
 	SudoConfig, UNIT,
 };
-use alloc::{format, vec, vec::Vec};
+use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -15,18 +15,6 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 /// What every funded account starts with.
 pub const ENDOWMENT: u128 = 1_000_000 * UNIT;
-/// The prefix of the benchmark presets; `benchmark-1000` funds 1,000 accounts.
-pub const BENCHMARK_PRESET_PREFIX: &str = "benchmark-";
-
-/// The `n`th deterministic benchmark account: the 32 bytes of `n`, little-endian, zero-padded.
-/// Deterministic and cheap, so the harness derives the same accounts without keys. (Such
-/// accounts cannot sign: the harness uses them as transfer destinations.)
-pub fn benchmark_account(n: u32) -> AccountId {
-	let mut bytes = [0u8; 32];
-	bytes[..4].copy_from_slice(&n.to_le_bytes());
-	AccountId::new(bytes)
-}
-
 /// The development authorities of the presets, by name: `//Alice`, `//Bob` and `//Charlie`
 /// (what `--alice`, `--bob` and `--charlie` put in a node's keystore).
 pub const AUTHORITIES: [(Sr25519Keyring, Ed25519Keyring); 3] = [
@@ -80,30 +68,18 @@ fn local_testnet() -> Value {
 	)
 }
 
-/// `n` benchmark accounts plus the development accounts; Alice is root and the only authority.
-fn benchmark(n: u32) -> Value {
-	let mut endowed: Vec<AccountId> =
-		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect();
-	endowed.extend((0..n).map(benchmark_account));
-	genesis(endowed, Sr25519Keyring::Alice.to_account_id(), 1)
-}
-
 /// The preset named `id`, as JSON.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let name: &str = id.as_ref();
 	let patch = match name {
 		DEV_RUNTIME_PRESET => development(),
 		LOCAL_TESTNET_RUNTIME_PRESET => local_testnet(),
-		_ => benchmark(name.strip_prefix(BENCHMARK_PRESET_PREFIX)?.parse().ok()?),
+		_ => return None,
 	};
 	serde_json::to_vec(&patch).ok()
 }
 
-/// The presets this runtime offers (each `benchmark-<n>` works too; one is listed).
+/// The presets this runtime offers.
 pub fn preset_names() -> Vec<PresetId> {
-	vec![
-		PresetId::from(DEV_RUNTIME_PRESET),
-		PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET),
-		PresetId::from(format!("{BENCHMARK_PRESET_PREFIX}1000").as_str()),
-	]
+	vec![PresetId::from(DEV_RUNTIME_PRESET), PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET)]
 }
