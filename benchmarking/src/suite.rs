@@ -152,7 +152,7 @@ pub struct Goal {
 	pub met: Option<bool>,
 }
 
-/// A row of [P8]'s goals: a scenario, and what pex with the most threads must reach against
+/// A row of \[P8\]'s goals: a scenario, and what pex with the most threads must reach against
 /// stock and against pex on one thread.
 struct GoalRow {
 	name: &'static str,
@@ -161,7 +161,7 @@ struct GoalRow {
 	vs_one_thread: f64,
 }
 
-/// [P8]'s table, on this machine kind (2 cores).
+/// \[P8\]'s table, on this machine kind (2 cores).
 const GOAL_ROWS: [GoalRow; 7] = [
 	GoalRow {
 		name: "transfers, 100 accounts",
@@ -207,7 +207,7 @@ const GOAL_ROWS: [GoalRow; 7] = [
 	},
 ];
 
-/// [P8]'s goals, two per row of its table (against stock, against pex on one thread), judged
+/// \[P8\]'s goals, two per row of its table (against stock, against pex on one thread), judged
 /// on pex with the most threads of `settings`; `None` where the suite did not measure a row (or
 /// did not run pex on one thread).
 pub fn goals(results: &[SuiteResult], settings: &Settings) -> Vec<Goal> {
