@@ -32,7 +32,7 @@ use alloc::{vec, vec::Vec};
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct ConflictDag {
 	/// `dependencies[offsets[tx]..offsets[tx + 1]]` are the dependencies of `tx`.
-	offsets: Vec<u32>,
+	offsets: Vec<usize>,
 	dependencies: Vec<TxIndex>,
 	levels: Vec<u32>,
 }
@@ -45,7 +45,8 @@ impl ConflictDag {
 	///
 	/// # Panics
 	///
-	/// If there are more than `u32::MAX` transactions or keys (a block admits far fewer).
+	/// If there are more than `u32::MAX` transactions (a block admits far fewer; see
+	/// [`crate::partition`]).
 	pub fn new(sets: &[AccessSet]) -> Self {
 		let spaces = entries_by_space(sets);
 		// (later, earlier) pairs.
@@ -89,9 +90,7 @@ impl ConflictDag {
 				level = level.max(levels[earlier as usize] + 1);
 			}
 			levels[tx] = level;
-			// Unreachable in the runtime (wasm32: `usize` is 32 bits, and the runtime builds no
-			// DAG); on the node, a block's edges are a few per key, far below u32::MAX.
-			offsets.push(u32::try_from(dependencies.len()).expect("more than u32::MAX edges"));
+			offsets.push(dependencies.len());
 		}
 		Self { offsets, dependencies, levels }
 	}
@@ -113,7 +112,7 @@ impl ConflictDag {
 	/// If `tx` is not a transaction of the DAG.
 	pub fn dependencies(&self, tx: TxIndex) -> &[TxIndex] {
 		let tx = tx as usize;
-		&self.dependencies[self.offsets[tx] as usize..self.offsets[tx + 1] as usize]
+		&self.dependencies[self.offsets[tx]..self.offsets[tx + 1]]
 	}
 
 	/// Every edge of the DAG: how many dependencies all transactions have together.

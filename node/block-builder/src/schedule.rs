@@ -20,6 +20,8 @@ pub(crate) struct Schedule {
 	sets: Vec<AccessSet>,
 	/// Their costs ([`plan_costs`]).
 	costs: Vec<u64>,
+	/// The sum of the costs: the extrinsics one after another.
+	total: u64,
 	/// The plan for the builder's lanes.
 	pub(crate) plan: ExecutionPlan,
 }
@@ -39,17 +41,18 @@ impl Schedule {
 		stats.largest_group = plan.shape.largest_component;
 		stats.depth = plan.shape.depth;
 		stats.critical_path = plan.shape.critical_path;
-		stats.admitted_weight = costs.iter().fold(0, |sum, cost| sum.saturating_add(*cost));
+		let total = costs.iter().fold(0, |sum: u64, cost| sum.saturating_add(*cost));
+		stats.admitted_weight = total;
 		stats.phases = plan.phases.len();
 		stats.chunks = plan.phases.iter().map(|phase| phase.chunks.len()).sum();
-		Ok(Self { sets, costs, plan })
+		Ok(Self { sets, costs, total, plan })
 	}
 
 	/// What a plan of the same extrinsics for `lanes` lanes predicts (a model).
 	pub(crate) fn model(&self, lanes: usize) -> Result<ModeledPlan, BuildError> {
 		let plan = plan(&self.sets, &self.costs, lanes)?;
-		let sequential = self.costs.iter().fold(0, |sum: u64, cost| sum.saturating_add(*cost));
-		Ok(ModeledPlan { lanes, estimate: plan.estimate, sequential, phases: plan.phases.len() })
+		let (estimate, phases) = (plan.estimate, plan.phases.len());
+		Ok(ModeledPlan { lanes, estimate, sequential: self.total, phases })
 	}
 }
 

@@ -135,13 +135,13 @@ where
 				None => Some(base),
 			};
 			if now.as_ref() != Some(&entry.value) {
-				changes.push(entry);
+				changes.push((key, entry));
 			}
 		}
-		for entry in changes {
+		for (key, entry) in changes {
 			tracer.record(TraceKind::Write, position, None, || hex(&entry.key));
-			self.written.insert(entry.state_key(), self.epoch);
-			self.layer.set(entry.state_key(), entry.value.clone());
+			self.written.insert(key.clone(), self.epoch);
+			self.layer.set(key, entry.value.clone());
 			match entry.child {
 				None => self.merged.set_storage(entry.key, entry.value),
 				Some(child) => self.merged.set_child_storage(&child, entry.key, entry.value),
