@@ -4,31 +4,33 @@
 //! runtime, the same parent state and the same signed extrinsics for every contestant, measured
 //! in the same run.
 //!
-//! - [`chain`]: a chain of the pex runtime with funded signing accounts and the import oracle
-//!   (shared with the block builder's tests).
-//! - [`contracts`]: the Solidity suite's deployments and calls.
-//! - [`stock`]: the stock contestants, sc-block-builder and a stock node's import.
-//! - [`scenario`]: the workloads (`transfers`, `zipf`, `all-conflict`, `deploy`, `undeclared`).
+//! The chain, its workloads (scenarios) and the stock contestants (sc-block-builder and a stock
+//! node's import) are pex-test-chain's, shared with the block builder's and the node's tests.
+//!
 //! - [`measure`]: running the contestants: a correctness check, then timed repetitions.
 //! - [`suite`]: every scenario with defaults, and the goals.
 //! - [`report`] and [`chart`]: Markdown, CSV and SVG output.
 //! - [`workload`]: access-set generators for the `partition` benchmark and demo.
+//! - [`load`]: a node's client that submits transfers over RPC (subxt).
+//! - [`memory`]: the process's peak memory.
 //!
 //! `benchmarking/README.md` says how to run it and read its report.
 
-pub mod chain;
 pub mod chart;
-pub mod contracts;
 pub mod load;
 pub mod measure;
 pub mod memory;
 pub mod report;
-pub mod scenario;
-pub mod stock;
 pub mod suite;
 pub mod workload;
 
-use std::path::PathBuf;
+use pex_block_builder::{BlockInputs, WasmRuntime};
+use pex_runtime::Block;
+use pex_test_chain::chain::{Chain, NextBlock};
+use std::{
+	path::PathBuf,
+	sync::{Arc, OnceLock},
+};
 
 /// Why a benchmark run stopped.
 #[derive(Debug, thiserror::Error)]
@@ -39,18 +41,12 @@ pub enum BenchError {
 	/// A parameter no scenario or measurement can run with.
 	#[error("invalid parameter: {0}")]
 	Parameter(String),
-	/// A scenario's setup blocks could not be built.
-	#[error("setup: {0}")]
-	Setup(String),
-	/// sc-block-builder failed.
-	#[error("sc-block-builder: {0}")]
-	Stock(String),
+	/// The chain refused a scenario, or the stock contestants failed.
+	#[error(transparent)]
+	Chain(#[from] pex_test_chain::Error),
 	/// pex-block-builder failed.
 	#[error("pex-block-builder: {0}")]
 	Pex(#[from] pex_block_builder::BuildError),
-	/// A stock node did not import pex's block.
-	#[error("import of pex's block: {0}")]
-	Import(String),
 	/// The contestants disagree: the harness refuses to time different work.
 	#[error("{scenario}: {what}")]
 	Mismatch {
@@ -72,4 +68,21 @@ pub enum BenchError {
 /// Fail with [`BenchError::NoWasm`] when the runtime's blob is missing.
 pub fn ensure_wasm() -> Result<(), BenchError> {
 	pex_runtime::WASM_BINARY.map(|_| ()).ok_or(BenchError::NoWasm)
+}
+
+/// pex's runtime for every builder of the process, over the chain's executor
+/// ([`pex_test_chain::runtime::executor`]): the blob is compiled once for pex and stock alike.
+pub fn runtime() -> Arc<WasmRuntime> {
+	static RUNTIME: OnceLock<Arc<WasmRuntime>> = OnceLock::new();
+	let runtime = || {
+		let executor = pex_test_chain::runtime::executor();
+		WasmRuntime::with_executor(executor, pex_test_chain::runtime::wasm().to_vec())
+	};
+	RUNTIME.get_or_init(|| Arc::new(runtime())).clone()
+}
+
+/// The inputs of `chain`'s next block, as pex's builder takes them.
+pub fn next_block(chain: &Chain) -> BlockInputs<Block> {
+	let NextBlock { parent_hash, number, digest, inherent_data } = chain.next_block();
+	BlockInputs { parent_hash, number, digest, inherent_data }
 }

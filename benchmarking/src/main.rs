@@ -21,12 +21,12 @@ use pex_bench::{
 	load::{run_load, LoadConfig},
 	measure::{self, Settings},
 	report::{self, Machine},
-	scenario::Scenario,
 	suite::{self, SuiteConfig},
 	workload, BenchError,
 };
 use pex_block_builder::{BuildOptions, ParallelBlockBuilder, TraceKind};
 use pex_primitives::{plan, ScheduleError};
+use pex_test_chain::{chain::Chain, scenario::Scenario};
 use std::{
 	io::IsTerminal,
 	path::{Path, PathBuf},
@@ -275,7 +275,7 @@ fn run_scenario(
 /// Build once more with tracing on, on the most threads, write the Chrome trace to `path` and
 /// print why chunks were rejected.
 fn write_trace(
-	chain: &pex_bench::chain::Chain,
+	chain: &Chain,
 	candidates: Vec<pex_runtime::UncheckedExtrinsic>,
 	settings: &Settings,
 	path: &Path,
@@ -283,8 +283,8 @@ fn write_trace(
 	let threads = settings.threads.iter().copied().max().unwrap_or(1);
 	let options =
 		BuildOptions { threads, lanes: settings.lanes, trace: true, ..BuildOptions::default() };
-	let builder = ParallelBlockBuilder::with_runtime(pex_bench::chain::runtime(), options)?;
-	let built = builder.build(&chain.state, chain.next_block(), candidates)?;
+	let builder = ParallelBlockBuilder::with_runtime(pex_bench::runtime(), options)?;
+	let built = builder.build(&chain.state, pex_bench::next_block(chain), candidates)?;
 	let trace = built.trace.unwrap_or_default();
 	std::fs::write(path, trace.to_chrome_json())
 		.map_err(|source| BenchError::Io { path: path.to_path_buf(), source })?;

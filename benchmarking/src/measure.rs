@@ -2,11 +2,12 @@
 //! first (pex's blocks are the same on every thread count, hold what stock's block holds, and
 //! import), then alternating timed repetitions.
 
-use crate::{chain::Chain, memory, scenario::Scenario, stock::StockClient, BenchError};
+use crate::{memory, BenchError};
 use codec::Encode;
 use indicatif::ProgressBar;
 use pex_block_builder::{BuildOptions, BuildStats, ModeledPlan, ParallelBlockBuilder};
 use pex_runtime::{Block, UncheckedExtrinsic};
+use pex_test_chain::{chain::Chain, scenario::Scenario, stock::StockClient};
 use sp_runtime::traits::Block as _;
 use std::{
 	fmt,
@@ -262,7 +263,7 @@ impl Arena<'_> {
 					.ok_or_else(|| BenchError::Parameter(format!("no builder for {threads}")))?;
 				let built = builder.build(
 					self.client.state(),
-					self.chain.next_block(),
+					crate::next_block(self.chain),
 					self.candidates.to_vec(),
 				)?;
 				(Some(built.block), Some(built.stats))
@@ -287,10 +288,10 @@ impl Arena<'_> {
 			model_lanes: MODELED_LANES.to_vec(),
 			..BuildOptions::default()
 		};
-		let builder = ParallelBlockBuilder::with_runtime(crate::chain::runtime(), options)?;
+		let builder = ParallelBlockBuilder::with_runtime(crate::runtime(), options)?;
 		let built = builder.build(
 			self.client.state(),
-			self.chain.next_block(),
+			crate::next_block(self.chain),
 			self.candidates.to_vec(),
 		)?;
 		let stats = built.stats;
@@ -360,7 +361,7 @@ pub fn measure(
 		.map(|&threads| {
 			let lanes = settings.lanes;
 			let options = BuildOptions { threads, lanes, ..BuildOptions::default() };
-			Ok((threads, ParallelBlockBuilder::with_runtime(crate::chain::runtime(), options)?))
+			Ok((threads, ParallelBlockBuilder::with_runtime(crate::runtime(), options)?))
 		})
 		.collect::<Result<Vec<_>, BenchError>>()?;
 	let mut arena = Arena {

@@ -2,12 +2,11 @@
 //! the goals pex is held to.
 
 use crate::{
-	chain::Chain,
 	measure::{self, Contestant, ScenarioResult, Settings},
-	scenario::Scenario,
 	BenchError,
 };
 use indicatif::ProgressBar;
+use pex_test_chain::{chain::Chain, scenario::Scenario};
 
 /// What the suite runs. Invariant: every scenario it lists passes [`Scenario::validate`].
 #[derive(Clone, PartialEq, Debug)]

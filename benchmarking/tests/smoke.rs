@@ -6,9 +6,9 @@ use codec::Encode;
 use pex_bench::{
 	measure::{Contestant, Settings},
 	report::{self, Machine},
-	scenario::Scenario,
 	suite::{self, Part, SuiteConfig},
 };
+use pex_test_chain::{chain::Chain, scenario::Scenario};
 use sp_runtime::generic::Preamble;
 use std::{process::Command, time::Duration};
 
@@ -137,7 +137,7 @@ fn a_scenario_is_a_function_of_its_parameters_and_seed() {
 		Scenario::Deploy { deploys: 2, transfers: 6 },
 	];
 	for scenario in scenarios {
-		let chain = pex_bench::chain::Chain::new(scenario.accounts());
+		let chain = Chain::new(scenario.accounts());
 		// sr25519 signatures are randomized: compare what was signed, by whom, with what.
 		let extrinsics = |seed| -> Vec<Vec<u8>> {
 			let signed = scenario.extrinsics(&chain, seed).expect("extrinsics");
@@ -155,9 +155,9 @@ fn a_scenario_is_a_function_of_its_parameters_and_seed() {
 		assert_eq!(extrinsics(1).len(), scenario.candidates() as usize);
 	}
 	// A chain too small for the scenario is refused, not indexed out of bounds.
-	let small = pex_bench::chain::Chain::new(3);
+	let small = Chain::new(3);
 	let refused = Scenario::Transfers { accounts: 10, txs: 5 }.extrinsics(&small, 1);
-	assert!(matches!(refused, Err(pex_bench::BenchError::Parameter(_))), "{refused:?}");
+	assert!(matches!(refused, Err(pex_test_chain::Error::Scenario(_))), "{refused:?}");
 }
 
 #[test]

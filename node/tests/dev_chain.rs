@@ -7,11 +7,9 @@ mod common;
 
 use codec::{Decode, Encode};
 use common::{assert_imports_sequentially, TestDir, TestNode};
-use pex_bench::{
-	contracts::suite_batch,
-	load::{account, dev_key, load_accounts, to_hex, NodeClient, Transfer},
-};
+use pex_bench::load::{account, dev_key, load_accounts, to_hex, NodeClient, Transfer};
 use pex_runtime::{AccountId, RuntimeEvent, MILLI_UNIT, UNIT};
+use pex_test_chain::contracts::suite_batch;
 use std::{collections::BTreeMap, time::Duration};
 
 type EventRecord = frame_system::EventRecord<RuntimeEvent, sp_core::H256>;
@@ -230,7 +228,7 @@ async fn a_dev_chain_takes_transfers_and_a_batch_deploy_refuses_bad_input_and_im
 
 	let bad_signature = {
 		// A real signed transfer from Bob with its signature's last byte flipped.
-		let call = pex_bench::chain::transfer_call(runtime_account(&accounts[1]), 1).encode();
+		let call = pex_test_chain::chain::transfer_call(runtime_account(&accounts[1]), 1).encode();
 		let bob = dev_key("Bob").expect("Bob");
 		let bob_nonce = client.next_nonce(&account(&bob)).await.expect("a nonce");
 		let mut extrinsic = signed_bytes(&client, &bob, bob_nonce, &call).await;
@@ -284,7 +282,11 @@ async fn signed_bytes(
 
 /// The call data of a `batch_deploy` of 17 contracts, one more than `MaxContracts`.
 fn oversize_batch() -> Vec<u8> {
-	let spec = pex_bench::contracts::spec(pex_bench::contracts::Contract::Token, &[], Vec::new());
+	let spec = pex_test_chain::contracts::spec(
+		pex_test_chain::contracts::Contract::Token,
+		&[],
+		Vec::new(),
+	);
 	let specs = vec![spec; 17];
 	let call = suite_batch().encode();
 	// The suite's call data: pallet index, call index, the contracts, the mode (last byte).

@@ -4,7 +4,10 @@
 //!
 //! Open the file in `chrome://tracing` or <https://ui.perfetto.dev>.
 
-use pex_bench::chain::{assert_imports, runtime, Chain};
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{assert_imports, runtime, BuildOnChain, Chain};
 use pex_block_builder::{BuildOptions, ParallelBlockBuilder};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -26,7 +29,7 @@ fn main() {
 		.collect();
 	let options = BuildOptions { threads: 2, trace: true, ..Default::default() };
 	let builder = ParallelBlockBuilder::with_runtime(runtime(), options).expect("a builder");
-	let built = builder.build(&chain.state, chain.next_block(), candidates).expect("builds");
+	let built = builder.build(&chain.state, chain.inputs(), candidates).expect("builds");
 	assert_imports(&chain, &built);
 	let trace = built.trace.expect("tracing was on");
 	std::fs::write(&path, trace.to_chrome_json()).expect("the trace is written");

@@ -48,8 +48,18 @@ impl WasmRuntime {
 	/// A runtime running `code` (a runtime WASM blob), with up to `instances` instances in
 	/// parallel.
 	pub fn new(code: Vec<u8>, instances: usize) -> Self {
-		let hash = sp_io::hashing::blake2_256(&code).to_vec();
 		let executor = WasmExecutor::builder().with_max_runtime_instances(instances.max(1)).build();
+		Self::with_executor(executor, code)
+	}
+
+	/// A runtime running `code` with `executor`, whose cache of compiled runtimes its clones
+	/// share: a process that already compiled `code` with a clone of it does not compile it
+	/// again.
+	pub fn with_executor(
+		executor: WasmExecutor<sp_io::SubstrateHostFunctions>,
+		code: Vec<u8>,
+	) -> Self {
+		let hash = sp_io::hashing::blake2_256(&code).to_vec();
 		Self { executor, code: WrappedRuntimeCode(code.into()), hash }
 	}
 

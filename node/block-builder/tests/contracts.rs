@@ -2,14 +2,16 @@
 //! and revive calls that touch more than their access sets declare (a contract calling another
 //! contract, a contract paying an account), which validation must catch.
 
+mod common;
+
+use common::*;
 use pallet_revive::H160;
-use pex_bench::{
-	chain::*,
+use pex_block_builder::LeftOutReason;
+use pex_runtime::{UncheckedExtrinsic, UNIT};
+use pex_test_chain::{
 	contracts::{self, call, deploy, Contract},
 	stock::StockClient,
 };
-use pex_block_builder::LeftOutReason;
-use pex_runtime::{UncheckedExtrinsic, UNIT};
 
 /// Build on 1, 2 and 4 threads; each block imports and all are the same (and, if `complete`,
 /// has every candidate). Returns the 2-thread build.
@@ -59,7 +61,7 @@ fn calls_that_touch_undeclared_state_are_caught_and_rerun() {
 		chain.build(1, vec![counter_xt, relay_1_xt, relay_2_xt, payer_1_xt, payer_2_xt, mirror_xt]);
 	assert_imports(&chain, &deployed);
 	assert_eq!(deployed.stats.extrinsics, 6, "{:?}", deployed.left_out);
-	chain.advance(deployed);
+	chain.push_block(deployed);
 
 	let payee = contracts::address(&chain, 11);
 	// Each call declares its signer and the contract it calls: all of them look independent.

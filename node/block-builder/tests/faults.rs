@@ -3,12 +3,15 @@
 //! threads and imported by the oracle (a stock node executing it on the parent state); the
 //! crowd-out cases are compared with stock sc-block-builder on the same candidates.
 
+mod common;
+
 use codec::Encode;
-use pex_bench::{chain::*, stock::StockClient};
+use common::*;
 use pex_block_builder::{
 	BuildError, BuildOptions, BuiltBlock, LeftOutReason, ParallelBlockBuilder, MAX_REFILL_ROUNDS,
 };
 use pex_runtime::{Block, Runtime, RuntimeCall, UncheckedExtrinsic, UNIT};
+use pex_test_chain::stock::StockClient;
 use sp_core::storage::{ChildInfo, StateVersion};
 use sp_runtime::{
 	traits::{BlakeTwo256, Block as _},
@@ -201,7 +204,7 @@ fn build_on<S: Backend<BlakeTwo256> + Sync>(
 ) -> Result<BuiltBlock<Block>, BuildError> {
 	let options = BuildOptions { threads, lanes: TEST_LANES, ..Default::default() };
 	let builder = ParallelBlockBuilder::with_runtime(runtime(), options).expect("a builder");
-	builder.build(state, chain.next_block(), candidates)
+	builder.build(state, chain.inputs(), candidates)
 }
 
 /// The hash of a block's header.

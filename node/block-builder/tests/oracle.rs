@@ -2,14 +2,16 @@
 //! WASM on the parent state) and must reach the state root in its header; the same candidates
 //! give the same block on 1, 2, 4 and 8 threads.
 
+mod common;
+
+use common::*;
 use pallet_revive::H160;
-use pex_bench::{
-	chain::*,
+use pex_block_builder::{BuildOptions, LeftOutReason};
+use pex_runtime::{RuntimeCall, UncheckedExtrinsic, UNIT};
+use pex_test_chain::{
 	contracts::{self, call_data, deploy, Contract},
 	scenario::Scenario,
 };
-use pex_block_builder::{BuildOptions, LeftOutReason};
-use pex_runtime::{RuntimeCall, UncheckedExtrinsic, UNIT};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use sp_runtime::traits::{Block as _, Hash as _};
 use std::time::Duration;
@@ -279,7 +281,7 @@ fn setup() -> Setup {
 	let deployed = chain.build(1, setup);
 	assert_imports(&chain, &deployed);
 	assert_eq!(deployed.stats.extrinsics, 6, "{:?}", deployed.left_out);
-	chain.advance(deployed);
+	chain.push_block(deployed);
 	Setup { chain, counter, relays: [relay_1, relay_2], payers: [payer_1, payer_2], mirror }
 }
 

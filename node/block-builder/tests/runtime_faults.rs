@@ -6,8 +6,10 @@
 //! imported by the oracle (a stock node executing it on the parent state), and must be the same
 //! block on every thread count; nothing a failed call wrote may reach it.
 
+mod common;
+
 use codec::{Codec, Decode, Encode};
-use pex_bench::chain::*;
+use common::*;
 use pex_block_builder::{
 	BuildError, BuildOptions, BuiltBlock, LeftOutReason, ParallelBlockBuilder, RuntimeCalls,
 	WasmRuntime, PARALLEL_EXECUTION_API_VERSION,
@@ -182,7 +184,7 @@ fn build(
 ) -> Result<BuiltBlock<Block>, BuildError> {
 	let options = BuildOptions { threads, lanes: TEST_LANES, ..Default::default() };
 	let builder = ParallelBlockBuilder::with_runtime(runtime, options).expect("a builder");
-	builder.build(&chain.state, chain.next_block(), candidates)
+	builder.build(&chain.state, chain.inputs(), candidates)
 }
 
 /// Check `built`: the oracle imports it, and nothing a failed call wrote is in it.

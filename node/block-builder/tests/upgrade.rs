@@ -2,7 +2,9 @@
 //! new blob's version through the executor (`sp_io::misc::runtime_version`), as every client's
 //! calls allow; the builder's calls must too, or the upgrade could never be included.
 
-use pex_bench::chain::*;
+mod common;
+
+use common::*;
 use pex_runtime::{RuntimeCall, UNIT};
 use sp_state_machine::Backend;
 
@@ -36,7 +38,7 @@ fn an_upgrade_between_transfers_is_built_on_every_thread_count_and_stores_the_ne
 	assert_eq!(built.block, sequential.block, "the same block on 2 threads");
 	assert_imports(&chain, &built);
 
-	chain.advance(built);
+	chain.push_block(built);
 	let stored = chain.state.storage(sp_core::storage::well_known_keys::CODE).expect("readable");
 	assert_eq!(stored, Some(code), "the block stored the next release's code");
 }

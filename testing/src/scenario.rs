@@ -4,10 +4,12 @@
 use crate::{
 	chain::Chain,
 	contracts::{self, Contract},
-	BenchError,
+	stock::StockClient,
+	Error,
 };
 use pex_runtime::{Nonce, UncheckedExtrinsic, UNIT};
 use rand::{rngs::StdRng, Rng, SeedableRng};
+use sp_runtime::traits::Block as _;
 use std::fmt;
 
 /// The compute time the harness's chains allow a block (`BlockComputeMillis`): 60 s, the most
@@ -127,8 +129,8 @@ impl Scenario {
 	}
 
 	/// Refuse parameters no chain can run.
-	pub fn validate(&self) -> Result<(), BenchError> {
-		let invalid = |why: &str| Err(BenchError::Parameter(format!("{self}: {why}")));
+	pub fn validate(&self) -> Result<(), Error> {
+		let invalid = |why: &str| Err(Error::Scenario(format!("{self}: {why}")));
 		match *self {
 			Scenario::Transfers { accounts, .. } | Scenario::Zipf { accounts, .. }
 				if accounts < 2 =>
@@ -147,36 +149,34 @@ impl Scenario {
 
 	/// The chain the scenario runs on: genesis with [`Scenario::accounts`] accounts and
 	/// [`BENCH_BLOCK_COMPUTE_MILLIS`], plus any setup blocks (the `undeclared` contracts).
-	pub fn chain(&self) -> Result<Chain, BenchError> {
+	/// The setup block is built by a stock node (sc-block-builder) and checked by its import.
+	pub fn chain(&self) -> Result<Chain, Error> {
 		self.validate()?;
 		let mut chain =
 			Chain::with_block_compute(self.accounts(), Some(self.block_compute_millis()));
 		if let Scenario::Undeclared { .. } = self {
 			let setup = Undeclared::deploy_extrinsics(&chain);
-			let count = setup.len();
-			let built = chain.build(1, setup);
-			if built.stats.extrinsics != count {
-				return Err(BenchError::Setup(format!(
-					"{count} contracts to deploy, {} deployed: {:?}",
-					built.stats.extrinsics, built.left_out
+			let client = StockClient::new(&chain);
+			let built = client.build(chain.next_block(), &setup)?;
+			if built.extrinsics != setup.len() {
+				return Err(Error::Setup(format!(
+					"{} contracts to deploy, {} deployed",
+					setup.len(),
+					built.extrinsics
 				)));
 			}
-			chain.import(&built.block);
-			chain.advance(built);
+			client.import(&built.block)?;
+			chain.advance(built.block.header().hash(), built.storage_changes);
 		}
 		Ok(chain)
 	}
 
 	/// The candidates, in pool order, on `chain` (made by [`Scenario::chain`], or a bigger
 	/// chain for the transfer scenarios).
-	pub fn extrinsics(
-		&self,
-		chain: &Chain,
-		seed: u64,
-	) -> Result<Vec<UncheckedExtrinsic>, BenchError> {
+	pub fn extrinsics(&self, chain: &Chain, seed: u64) -> Result<Vec<UncheckedExtrinsic>, Error> {
 		self.validate()?;
 		if chain.keys.len() < self.accounts() as usize {
-			return Err(BenchError::Parameter(format!(
+			return Err(Error::Scenario(format!(
 				"{self}: needs {} accounts, the chain has {}",
 				self.accounts(),
 				chain.keys.len()

@@ -1,10 +1,12 @@
-//! The stock contestants: sc-block-builder's sequential `BlockBuilder`, driven the way
+//! A stock node: sc-block-builder's sequential `BlockBuilder`, driven the way
 //! sc-basic-authorship drives it, and a stock node's import (`Core_execute_block`). Both make
 //! their runtime calls as a node's client does: `StateMachine` with the WASM executor over the
 //! parent state held as a trie over a node store.
 
-use crate::{chain::Chain, BenchError};
-use pex_block_builder::{BlockInputs, WasmRuntime};
+use crate::{
+	chain::{Chain, NextBlock},
+	runtime, Error,
+};
 use pex_runtime::{apis::RuntimeApi, Block, Hash, UncheckedExtrinsic};
 use sc_block_builder::BlockBuilderBuilder;
 use sp_api::{
@@ -13,7 +15,7 @@ use sp_api::{
 use sp_core::traits::CallContext;
 use sp_externalities::Extensions;
 use sp_runtime::traits::{BlakeTwo256, Block as _, Header as _};
-use sp_state_machine::{StateMachine, TrieBackend, TrieBackendBuilder};
+use sp_state_machine::{StateMachine, StorageChanges, TrieBackend, TrieBackendBuilder};
 use sp_trie::PrefixedMemoryDB;
 use std::sync::Arc;
 
@@ -34,12 +36,13 @@ impl sp_state_machine::Storage<BlakeTwo256> for MemoryStore {
 }
 
 /// The client sc-block-builder needs, over the best state of a [`Chain`]: runtime calls as a
-/// node's client makes them. Every contestant of the harness builds on [`StockClient::state`].
+/// node's client makes them, with the process's executor ([`runtime::executor`]). Every
+/// contestant of the harness builds on [`StockClient::state`].
 pub struct StockClient {
 	store: Arc<dyn sp_state_machine::Storage<BlakeTwo256>>,
 	root: Hash,
 	state: State,
-	runtime: Arc<WasmRuntime>,
+	executor: runtime::Executor,
 }
 
 /// A block sc-block-builder built.
@@ -50,16 +53,18 @@ pub struct StockBlock {
 	pub extrinsics: usize,
 	/// Candidates the runtime refused (sc-basic-authorship skips them, as here).
 	pub skipped: usize,
+	/// What the block changes in the parent state (for [`Chain::advance`]).
+	pub storage_changes: StorageChanges<BlakeTwo256>,
 }
 
 impl StockClient {
-	/// A client at `chain`'s best block, sharing the chain's compiled runtime.
+	/// A client at `chain`'s best block.
 	pub fn new(chain: &Chain) -> Self {
 		let store: Arc<dyn sp_state_machine::Storage<BlakeTwo256>> =
 			Arc::new(MemoryStore(chain.state.backend_storage().clone()));
 		let root = *chain.state.root();
 		let state = TrieBackendBuilder::new(store.clone(), root).build();
-		Self { store, root, state, runtime: crate::chain::runtime() }
+		Self { store, root, state, executor: runtime::executor() }
 	}
 
 	/// The parent state.
@@ -71,10 +76,10 @@ impl StockClient {
 	/// order, skipping the ones the runtime refuses; then the block with its state root.
 	pub fn build(
 		&self,
-		inputs: BlockInputs<Block>,
+		inputs: NextBlock,
 		candidates: &[UncheckedExtrinsic],
-	) -> Result<StockBlock, BenchError> {
-		let stock = |error: sp_blockchain::Error| BenchError::Stock(error.to_string());
+	) -> Result<StockBlock, Error> {
+		let stock = |error: sp_blockchain::Error| Error::Stock(error.to_string());
 		let mut builder = BlockBuilderBuilder::new(self)
 			.on_parent_block(inputs.parent_hash)
 			.with_parent_block_number(inputs.number - 1)
@@ -91,19 +96,22 @@ impl StockClient {
 				Err(_) => skipped += 1,
 			}
 		}
-		let block = builder.build().map_err(stock)?.block;
-		Ok(StockBlock { block, extrinsics, skipped })
+		let built = builder.build().map_err(stock)?;
+		Ok(StockBlock {
+			block: built.block,
+			extrinsics,
+			skipped,
+			storage_changes: built.storage_changes,
+		})
 	}
 
 	/// A stock node's import of `block`: `Core_execute_block` on the parent state (the runtime
 	/// checks the state root and the extrinsics root), then the storage changes. Returns the
 	/// state root reached, which is checked against the header's.
-	pub fn import(&self, block: &Block) -> Result<Hash, BenchError> {
-		let import = |message: String| BenchError::Import(message);
-		let root =
-			crate::chain::execute_block(&self.runtime, &self.state, block).map_err(import)?;
+	pub fn import(&self, block: &Block) -> Result<Hash, Error> {
+		let root = runtime::execute_block(&self.state, block)?;
 		if &root != block.header().state_root() {
-			return Err(import(format!(
+			return Err(Error::Import(format!(
 				"state root {root:?}, the header says {:?}",
 				block.header().state_root()
 			)));
@@ -118,11 +126,11 @@ impl CallApiAt<Block> for StockClient {
 	fn call_api_at(&self, params: CallApiAtParams<Block>) -> Result<Vec<u8>, ApiError> {
 		let mut overlay = params.overlayed_changes.borrow_mut();
 		let mut extensions = params.extensions.borrow_mut();
-		let code = self.runtime.code();
+		let code = runtime::code();
 		let result = StateMachine::new(
 			&self.state,
 			&mut overlay,
-			self.runtime.executor(),
+			&self.executor,
 			params.function,
 			&params.arguments,
 			&mut extensions,
@@ -145,9 +153,9 @@ impl CallApiAt<Block> for StockClient {
 		Ok(TrieBackendBuilder::new(self.store.clone(), self.root).build())
 	}
 
-	/// What a client's execution extensions register for every call ([`WasmRuntime::extensions`]).
+	/// What a client's execution extensions register for every call ([`runtime::extensions`]).
 	fn initialize_extensions(&self, _: Hash, extensions: &mut Extensions) -> Result<(), ApiError> {
-		extensions.merge(self.runtime.extensions());
+		extensions.merge(runtime::extensions());
 		Ok(())
 	}
 }
