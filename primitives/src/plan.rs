@@ -113,24 +113,30 @@ pub fn plan(
 		critical_path: dag.critical_path(costs)?,
 	};
 	let total = cost_of(costs);
-	let sequential = (0..sets.len() as TxIndex).collect::<Chunk>();
-	let mut best = Packing {
-		phases: if sets.is_empty() { Vec::new() } else { vec![vec![sequential]] },
-		estimate: total,
-	};
+	let mut packer = Packer::new(lanes);
+	// The best packing so far: its estimate and where it placed each transaction (`None`: the
+	// sequential one, everything in one chunk).
+	let mut best: (u64, Option<Vec<Place>>) = (total, None);
 	if lanes > 1 {
 		let share = total.div_ceil(lanes as u64);
 		let budgets = core::iter::once(u64::MAX)
 			.chain((0..=BUDGET_HALVINGS).map(|halvings| (share >> halvings).max(1)));
+		let mut spare = Vec::new();
 		for budget in budgets {
-			let packing = pack(&dag, costs, lanes, budget, barrier);
-			if packing.estimate < best.estimate {
-				best = packing;
+			let estimate = packer.pack(&dag, costs, budget, barrier, &mut spare);
+			if estimate < best.0 {
+				// Keep this packing's places; the replaced ones are the next packing's buffer.
+				spare = best.1.replace(spare).unwrap_or_default();
+				best.0 = estimate;
 			}
 		}
 	}
-	let phases = best.phases.into_iter().map(|chunks| Phase { chunks }).collect();
-	Ok(ExecutionPlan { phases, shape, estimate: best.estimate })
+	let phases = match best.1 {
+		Some(places) => phases_of(&places, lanes),
+		None if sets.is_empty() => Vec::new(),
+		None => vec![Phase { chunks: vec![(0..sets.len() as TxIndex).collect()] }],
+	};
+	Ok(ExecutionPlan { phases, shape, estimate: best.0 })
 }
 
 /// The saturating sum of `costs`.
@@ -138,18 +144,25 @@ fn cost_of(costs: &[u64]) -> u64 {
 	costs.iter().fold(0u64, |sum, c| sum.saturating_add(*c))
 }
 
-/// Phases of non-empty chunks, and their estimated time.
-struct Packing {
-	phases: Vec<Vec<Chunk>>,
-	estimate: u64,
+/// Where a packing put a transaction.
+#[derive(Clone, Copy)]
+struct Place {
+	phase: u32,
+	lane: u32,
 }
 
-/// One lane's chunk of a phase while packing.
-#[derive(Clone, Default)]
-struct OpenChunk {
-	/// The sum of its transactions' costs.
-	load: u64,
-	transactions: Chunk,
+/// The phases of a packing's `places` (by transaction) on `lanes` lanes: each chunk holds its
+/// transactions in pool order; empty chunks are left out.
+fn phases_of(places: &[Place], lanes: usize) -> Vec<Phase> {
+	let count = places.iter().map(|place| place.phase as usize + 1).max().unwrap_or(0);
+	let mut phases = vec![vec![Chunk::new(); lanes]; count];
+	for (tx, place) in (0..).zip(places) {
+		phases[place.phase as usize][place.lane as usize].push(tx);
+	}
+	phases
+		.into_iter()
+		.map(|chunks| Phase { chunks: chunks.into_iter().filter(|c| !c.is_empty()).collect() })
+		.collect()
 }
 
 /// Per lane, for each phase, a phase at or before the first phase from it whose chunk on the lane
@@ -175,74 +188,102 @@ impl OpenPhases {
 	}
 }
 
-/// Pack the transactions in pool order: each goes to the lane where it can run in the earliest
-/// phase (after its dependencies: in a later phase, or the same phase on their lane) whose chunk
-/// on that lane has room for it within `budget` (an empty chunk takes any transaction; one that
-/// a transaction did not fit is closed and takes none after it), on a tie the least loaded such
-/// chunk, then the first lane. Linear in the transactions and their dependencies, times lanes.
-fn pack(dag: &ConflictDag, costs: &[u64], lanes: usize, budget: u64, barrier: u64) -> Packing {
-	let mut phases: Vec<Vec<OpenChunk>> = Vec::new();
-	let mut placed: Vec<(usize, usize)> = Vec::with_capacity(costs.len());
-	let mut open: Vec<OpenPhases> = (0..lanes).map(|_| OpenPhases(Vec::new())).collect();
-	for (tx, &cost) in (0..).zip(costs) {
-		// The latest phase of a dependency, and the lane of those in it if they share one: the
-		// transaction may join that phase on that lane, and must wait for the next elsewhere.
-		let mut latest: Option<(usize, Option<usize>)> = None;
-		for &dependency in dag.dependencies(tx) {
-			let (phase, on) = placed[dependency as usize];
-			latest = match latest {
-				Some((latest, lane)) if latest > phase => Some((latest, lane)),
-				Some((latest, lane)) if latest == phase && lane != Some(on) => Some((phase, None)),
-				_ => Some((phase, Some(on))),
-			};
+/// Packs transactions for one lane count, reusing its buffers from one budget to the next (a
+/// plan packs a dozen times; allocating a chunk per phase and lane each time cost more than the
+/// packing).
+struct Packer {
+	lanes: usize,
+	/// `loads[phase * lanes + lane]`: the summed costs of that chunk.
+	loads: Vec<u64>,
+	open: Vec<OpenPhases>,
+}
+
+impl Packer {
+	fn new(lanes: usize) -> Self {
+		Self {
+			lanes,
+			loads: Vec::new(),
+			open: (0..lanes).map(|_| OpenPhases(Vec::new())).collect(),
 		}
-		let mut best: Option<(usize, u64, usize)> = None;
-		for (lane, open) in open.iter_mut().enumerate() {
-			let after_dependencies = match latest {
-				None => 0,
-				Some((phase, on)) => phase + usize::from(on != Some(lane)),
-			};
-			let mut phase = open.first_from(after_dependencies);
-			while let Some(chunk) = phases.get(phase).map(|chunks| &chunks[lane]) {
-				if chunk.load == 0 || chunk.load.saturating_add(cost) <= budget {
-					break;
-				}
-				open.close(phase);
-				phase = open.first_from(phase + 1);
-			}
-			let load = phases.get(phase).map_or(0, |chunks| chunks[lane].load);
-			if best.is_none_or(|best| (phase, load) < (best.0, best.1)) {
-				best = Some((phase, load, lane));
-			}
-		}
-		let (phase, _, lane) = best.unwrap_or((0, 0, 0));
-		if phases.len() <= phase {
-			for open in &mut open {
-				open.0.extend(phases.len()..=phase);
-			}
-			phases.resize(phase + 1, vec![OpenChunk::default(); lanes]);
-		}
-		let chunk = &mut phases[phase][lane];
-		chunk.load = chunk.load.saturating_add(cost);
-		chunk.transactions.push(tx);
-		placed.push((phase, lane));
 	}
-	let barriers = barrier.saturating_mul(phases.len().saturating_sub(1) as u64);
-	let estimate = phases
-		.iter()
-		.map(|chunks| chunks.iter().map(|chunk| chunk.load).max().unwrap_or(0))
-		.fold(barriers, u64::saturating_add);
-	let phases = phases
-		.into_iter()
-		.map(|chunks| {
-			chunks
-				.into_iter()
-				.map(|chunk| chunk.transactions)
-				.filter(|transactions| !transactions.is_empty())
-				.collect()
-		})
-		.collect();
-	Packing { phases, estimate }
+
+	/// Pack the transactions in pool order into `places`: each goes to the lane where it can run
+	/// in the earliest phase (after its dependencies: in a later phase, or the same phase on
+	/// their lane) whose chunk on that lane has room for it within `budget` (an empty chunk takes
+	/// any transaction; one that a transaction did not fit is closed and takes none after it), on
+	/// a tie the least loaded such chunk, then the first lane. Returns the estimated time: the
+	/// costliest chunk of each phase plus `barrier` between phases. Linear in the transactions
+	/// and their dependencies, times lanes.
+	fn pack(
+		&mut self,
+		dag: &ConflictDag,
+		costs: &[u64],
+		budget: u64,
+		barrier: u64,
+		places: &mut Vec<Place>,
+	) -> u64 {
+		let lanes = self.lanes;
+		let mut phases = 0usize;
+		self.loads.clear();
+		for open in &mut self.open {
+			open.0.clear();
+		}
+		places.clear();
+		for (tx, &cost) in (0..).zip(costs) {
+			// The latest phase of a dependency, and the lane of those in it if they share one:
+			// the transaction may join that phase on that lane, and must wait for the next
+			// elsewhere.
+			let mut latest: Option<(usize, Option<usize>)> = None;
+			for &dependency in dag.dependencies(tx) {
+				let place = places[dependency as usize];
+				let (phase, on) = (place.phase as usize, place.lane as usize);
+				latest = match latest {
+					Some((latest, lane)) if latest > phase => Some((latest, lane)),
+					Some((latest, lane)) if latest == phase && lane != Some(on) =>
+						Some((phase, None)),
+					_ => Some((phase, Some(on))),
+				};
+			}
+			let mut best: Option<(usize, u64, usize)> = None;
+			for (lane, open) in self.open.iter_mut().enumerate() {
+				let after_dependencies = match latest {
+					None => 0,
+					Some((phase, on)) => phase + usize::from(on != Some(lane)),
+				};
+				let mut phase = open.first_from(after_dependencies);
+				while phase < phases {
+					let load = self.loads[phase * lanes + lane];
+					if load == 0 || load.saturating_add(cost) <= budget {
+						break;
+					}
+					open.close(phase);
+					phase = open.first_from(phase + 1);
+				}
+				let load = if phase < phases { self.loads[phase * lanes + lane] } else { 0 };
+				if best.is_none_or(|best| (phase, load) < (best.0, best.1)) {
+					best = Some((phase, load, lane));
+				}
+			}
+			let (phase, _, lane) = best.unwrap_or((0, 0, 0));
+			if phases <= phase {
+				for open in &mut self.open {
+					open.0.extend(phases..=phase);
+				}
+				phases = phase + 1;
+				self.loads.resize(phases * lanes, 0);
+			}
+			let load = &mut self.loads[phase * lanes + lane];
+			*load = load.saturating_add(cost);
+			// Phases and lanes fit in u32: there are no more phases than transactions, which
+			// are indexed by `TxIndex`.
+			places.push(Place { phase: phase as u32, lane: lane as u32 });
+		}
+		let barriers = barrier.saturating_mul(phases.saturating_sub(1) as u64);
+		self.loads
+			.chunks(lanes)
+			.map(|chunks| chunks.iter().copied().max().unwrap_or(0))
+			.fold(barriers, u64::saturating_add)
+	}
 }
 
 #[cfg(test)]
