@@ -9,7 +9,7 @@ use pallet_revive::H160;
 use pex_block_builder::LeftOutReason;
 use pex_runtime::{UncheckedExtrinsic, UNIT};
 use pex_test_chain::{
-	contracts::{self, call, deploy, Contract},
+	contracts::{self, call},
 	stock::StockClient,
 };
 
@@ -51,17 +51,8 @@ fn a_batch_deployment_next_to_transfers_imports() {
 fn calls_that_touch_undeclared_state_are_caught_and_rerun() {
 	// Accounts 12 to 17 deploy (pallet-revive bumps a deployer's nonce twice), 1 to 10 call.
 	let mut chain = Chain::new(18);
-	let (counter_xt, counter) = deploy(&chain, 12, Contract::Counter);
-	let (relay_1_xt, relay_1) = deploy(&chain, 13, Contract::Relay);
-	let (relay_2_xt, relay_2) = deploy(&chain, 14, Contract::Relay);
-	let (payer_1_xt, payer_1) = deploy(&chain, 15, Contract::Payer);
-	let (payer_2_xt, payer_2) = deploy(&chain, 16, Contract::Payer);
-	let (mirror_xt, mirror) = deploy(&chain, 17, Contract::Mirror);
-	let deployed =
-		chain.build(1, vec![counter_xt, relay_1_xt, relay_2_xt, payer_1_xt, payer_2_xt, mirror_xt]);
-	assert_imports(&chain, &deployed);
-	assert_eq!(deployed.stats.extrinsics, 6, "{:?}", deployed.left_out);
-	chain.push_block(deployed);
+	let LyingContracts { counter, relays: [relay_1, relay_2], payers: [payer_1, payer_2], mirror } =
+		deploy_lying_contracts(&mut chain, 12);
 
 	let payee = contracts::address(&chain, 11);
 	// Each call declares its signer and the contract it calls: all of them look independent.

@@ -5,11 +5,10 @@
 mod common;
 
 use common::*;
-use pallet_revive::H160;
 use pex_block_builder::{BuildOptions, LeftOutReason};
 use pex_runtime::{RuntimeCall, UncheckedExtrinsic, UNIT};
 use pex_test_chain::{
-	contracts::{self, call_data, deploy, Contract},
+	contracts::{self, call_data, Contract},
 	scenario::Scenario,
 };
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -259,30 +258,12 @@ fn ten_thousand_random_blocks() {
 /// Accounts that sign the random candidates (0 to 29); 30 to 35 deployed the fixed contracts.
 const SIGNERS: usize = 30;
 
-/// The chain every random block builds on: 40 accounts, and a Counter, two Relays, two Payers and
-/// a Mirror deployed by accounts 30 to 35.
-struct Setup {
-	chain: Chain,
-	counter: H160,
-	relays: [H160; 2],
-	payers: [H160; 2],
-	mirror: H160,
-}
-
-fn setup() -> Setup {
+/// The chain every random block builds on: 40 accounts, and the lying contracts deployed by
+/// accounts 30 to 35.
+fn setup() -> (Chain, LyingContracts) {
 	let mut chain = Chain::new(40);
-	let (counter_xt, counter) = deploy(&chain, 30, Contract::Counter);
-	let (relay_1_xt, relay_1) = deploy(&chain, 31, Contract::Relay);
-	let (relay_2_xt, relay_2) = deploy(&chain, 32, Contract::Relay);
-	let (payer_1_xt, payer_1) = deploy(&chain, 33, Contract::Payer);
-	let (payer_2_xt, payer_2) = deploy(&chain, 34, Contract::Payer);
-	let (mirror_xt, mirror) = deploy(&chain, 35, Contract::Mirror);
-	let setup = vec![counter_xt, relay_1_xt, relay_2_xt, payer_1_xt, payer_2_xt, mirror_xt];
-	let deployed = chain.build(1, setup);
-	assert_imports(&chain, &deployed);
-	assert_eq!(deployed.stats.extrinsics, 6, "{:?}", deployed.left_out);
-	chain.push_block(deployed);
-	Setup { chain, counter, relays: [relay_1, relay_2], payers: [payer_1, payer_2], mirror }
+	let contracts = deploy_lying_contracts(&mut chain, SIGNERS);
+	(chain, contracts)
 }
 
 /// A deployment of a Counter from `signer` with `nonce` (its own salt: a new address each time).
@@ -298,10 +279,13 @@ fn deploy_counter(chain: &Chain, signer: usize, nonce: u32) -> UncheckedExtrinsi
 	chain.signed(signer, nonce, call)
 }
 
-/// Up to 24 random candidates on `setup`'s chain. Signers are drawn from 2, 5 or all 30 accounts
-/// (contention from one chain of conflicts to none), receivers likewise.
-fn random_candidates(setup: &Setup, rng: &mut StdRng) -> Vec<UncheckedExtrinsic> {
-	let chain = &setup.chain;
+/// Up to 24 random candidates on `chain`, calling `setup`'s contracts. Signers are drawn from 2, 5
+/// or all 30 accounts (contention from one chain of conflicts to none), receivers likewise.
+fn random_candidates(
+	chain: &Chain,
+	setup: &LyingContracts,
+	rng: &mut StdRng,
+) -> Vec<UncheckedExtrinsic> {
 	let crowd = [2, 5, SIGNERS][rng.gen_range(0..3)];
 	let mut nonces = [0u32; SIGNERS];
 	let mut candidates = Vec::new();
@@ -345,13 +329,13 @@ fn random_candidates(setup: &Setup, rng: &mut StdRng) -> Vec<UncheckedExtrinsic>
 
 #[test]
 fn random_blocks_of_contracts_deployments_lies_and_transfers_import_on_every_thread_count() {
-	let setup = setup();
-	let chain = &setup.chain;
+	let (chain, setup) = setup();
+	let chain = &chain;
 	let options = |threads| BuildOptions { threads, lanes: TEST_LANES, ..Default::default() };
 	let (mut rejected, mut included) = (0, 0);
 	for seed in 0..blocks(60) {
 		let mut rng = StdRng::seed_from_u64(seed);
-		let candidates = random_candidates(&setup, &mut rng);
+		let candidates = random_candidates(chain, &setup, &mut rng);
 		let sequential = chain.build_with(options(1), candidates.clone());
 		assert_imports(chain, &sequential);
 		let threads = [2, 4, 8][rng.gen_range(0..3)];

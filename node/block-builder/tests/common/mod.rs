@@ -4,9 +4,11 @@
 #![allow(dead_code, reason = "each test file uses a different subset")]
 #![allow(unreachable_pub, reason = "a module shared by test crates")]
 
+use pallet_revive::H160;
 use pex_block_builder::{BlockInputs, BuildOptions, BuiltBlock, ParallelBlockBuilder, WasmRuntime};
 use pex_runtime::{opaque, Block, UncheckedExtrinsic};
 pub use pex_test_chain::chain::*;
+use pex_test_chain::contracts::{deploy, Contract};
 use sp_core::H256;
 use sp_runtime::{
 	traits::{Block as BlockT, Header as _},
@@ -105,4 +107,50 @@ pub fn assert_imports<B: BlockT<Hash = H256>>(chain: &Chain, built: &BuiltBlock<
 	let root = chain.import(&built.block).expect("a stock node imports the block");
 	assert_eq!(built.block.header().state_root(), &root, "the header's root is the imported root");
 	assert_eq!(built.storage_changes.transaction_storage_root, root, "changes give that root");
+}
+
+/// The contracts whose calls touch state their access sets do not declare: a Counter, two Relays
+/// (`poke(counter)` bumps it), two Payers (`pay(to)` forwards value) and a Mirror (`copy(who)`
+/// reads a balance).
+pub struct LyingContracts {
+	/// The Counter the Relays bump.
+	pub counter: H160,
+	/// The two Relays.
+	pub relays: [H160; 2],
+	/// The two Payers.
+	pub payers: [H160; 2],
+	/// The Mirror.
+	pub mirror: H160,
+}
+
+/// Deploy [`LyingContracts`] from accounts `first_deployer` to `first_deployer + 5` (in the
+/// order of its fields) in one block built on 1 thread, checked by the oracle, which becomes the
+/// chain's best block.
+///
+/// # Panics
+///
+/// If a deployment is left out or the block does not import (a test helper).
+pub fn deploy_lying_contracts(chain: &mut Chain, first_deployer: usize) -> LyingContracts {
+	let kinds = [
+		Contract::Counter,
+		Contract::Relay,
+		Contract::Relay,
+		Contract::Payer,
+		Contract::Payer,
+		Contract::Mirror,
+	];
+	let (setup, addresses): (Vec<_>, Vec<_>) = (first_deployer..)
+		.zip(kinds)
+		.map(|(deployer, contract)| deploy(chain, deployer, contract))
+		.unzip();
+	let deployed = chain.build(1, setup);
+	assert_imports(chain, &deployed);
+	assert_eq!(deployed.stats.extrinsics, kinds.len(), "{:?}", deployed.left_out);
+	chain.push_block(deployed);
+	LyingContracts {
+		counter: addresses[0],
+		relays: [addresses[1], addresses[2]],
+		payers: [addresses[3], addresses[4]],
+		mirror: addresses[5],
+	}
 }
