@@ -129,13 +129,24 @@ impl ConflictDag {
 	/// same access sets (every conflicting pair is joined by a path of dependencies, and every
 	/// dependency is a conflict), without sorting the keys again.
 	pub fn components(&self) -> Vec<Group> {
+		self.disjoint_sets().into_groups()
+	}
+
+	/// The component of each transaction, numbered in the order of their first members (the
+	/// index of its group in [`Self::components`]), and how many there are.
+	pub fn component_ids(&self) -> (Vec<TxIndex>, usize) {
+		self.disjoint_sets().into_ids()
+	}
+
+	/// The transactions joined along every dependency.
+	fn disjoint_sets(&self) -> DisjointSets {
 		let mut sets = DisjointSets::new(self.len());
 		for tx in 0..self.len() as TxIndex {
 			for &dependency in self.dependencies(tx) {
 				sets.union(tx, dependency);
 			}
 		}
-		sets.into_groups()
+		sets
 	}
 
 	/// How many levels there are: the length of the longest chain of conflicts (0 if empty).

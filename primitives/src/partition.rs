@@ -227,19 +227,31 @@ impl DisjointSets {
 	}
 
 	/// The sets as groups: members ascending, groups ordered by their first member.
-	pub(crate) fn into_groups(mut self) -> Vec<Group> {
-		const NONE: TxIndex = TxIndex::MAX;
-		let mut group_of_root = vec![NONE; self.parent.len()];
-		let mut groups: Vec<Group> = Vec::new();
-		for tx in 0..self.parent.len() as TxIndex {
-			let root = self.find(tx) as usize;
-			if group_of_root[root] == NONE {
-				group_of_root[root] = groups.len() as TxIndex;
-				groups.push(Group { members: Vec::new() });
-			}
-			groups[group_of_root[root] as usize].members.push(tx);
+	pub(crate) fn into_groups(self) -> Vec<Group> {
+		let (group_of, count) = self.into_ids();
+		let mut groups = vec![Group { members: Vec::new() }; count];
+		for (tx, &group) in (0..).zip(&group_of) {
+			groups[group as usize].members.push(tx);
 		}
 		groups
+	}
+
+	/// Each element's set, numbered in the order of the sets' first elements, and how many
+	/// sets there are.
+	pub(crate) fn into_ids(mut self) -> (Vec<TxIndex>, usize) {
+		const NONE: TxIndex = TxIndex::MAX;
+		let mut id_of_root = vec![NONE; self.parent.len()];
+		let mut ids = Vec::with_capacity(self.parent.len());
+		let mut count: TxIndex = 0;
+		for tx in 0..self.parent.len() as TxIndex {
+			let root = self.find(tx) as usize;
+			if id_of_root[root] == NONE {
+				id_of_root[root] = count;
+				count += 1;
+			}
+			ids.push(id_of_root[root]);
+		}
+		(ids, count as usize)
 	}
 }
 

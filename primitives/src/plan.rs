@@ -13,8 +13,10 @@
 //! earliest phase whose chunk on that lane still has room (the phase budget), the least loaded
 //! lane on a tie. It packs for several budgets (one phase's worth of the block, half of it, ...)
 //! and keeps the packing whose estimated time, the costliest chunk of every phase plus a barrier
-//! between phases, is least; running everything as one sequential chunk (an all-conflict chain)
-//! is one of the candidates.
+//! between phases, is least. Two more candidates: running everything as one sequential chunk (an
+//! all-conflict chain), and every connected component whole on one lane in one phase (many small
+//! components: packing in pool order would cut a component that a later transaction joins
+//! across lanes, and pay a barrier for it).
 //!
 //! The plan is a pure function of the access sets in pool order, the costs, the lane count and
 //! the barrier cost. The lane count is a parameter of the plan, not the builder's thread count:
@@ -105,10 +107,17 @@ pub fn plan(
 	}
 	let costs = &costs[..sets.len()];
 	let dag = ConflictDag::new(sets);
-	let groups = dag.components();
+	let (component_of, components) = dag.component_ids();
+	let mut sizes = vec![0usize; components];
+	let mut component_costs = vec![0u64; components];
+	for (&component, &cost) in component_of.iter().zip(costs) {
+		sizes[component as usize] += 1;
+		let sum = &mut component_costs[component as usize];
+		*sum = sum.saturating_add(cost);
+	}
 	let shape = Shape {
-		components: groups.len(),
-		largest_component: groups.iter().map(|group| group.members.len()).max().unwrap_or(0),
+		components,
+		largest_component: sizes.iter().copied().max().unwrap_or(0),
 		depth: dag.depth(),
 		critical_path: dag.critical_path(costs)?,
 	};
@@ -118,6 +127,11 @@ pub fn plan(
 	// sequential one, everything in one chunk).
 	let mut best: (u64, Option<Vec<Place>>) = (total, None);
 	if lanes > 1 {
+		let mut places = Vec::new();
+		let estimate = pack_components(&component_of, &component_costs, lanes, &mut places);
+		if estimate < best.0 {
+			best = (estimate, Some(places));
+		}
 		let share = total.div_ceil(lanes as u64);
 		let budgets = core::iter::once(u64::MAX)
 			.chain((0..=BUDGET_HALVINGS).map(|halvings| (share >> halvings).max(1)));
@@ -163,6 +177,38 @@ fn phases_of(places: &[Place], lanes: usize) -> Vec<Phase> {
 		.into_iter()
 		.map(|chunks| Phase { chunks: chunks.into_iter().filter(|c| !c.is_empty()).collect() })
 		.collect()
+}
+
+/// Pack whole components into one phase: components costliest first (the first one on a tie),
+/// each onto the least loaded lane (the first on a tie), every transaction on its component's
+/// lane. No barrier, and no dependency crosses lanes; the estimate is the costliest lane. The
+/// packing of many small components (transfers among many accounts), where packing in pool
+/// order would cut a component that a later transaction joins across lanes.
+fn pack_components(
+	component_of: &[TxIndex],
+	component_costs: &[u64],
+	lanes: usize,
+	places: &mut Vec<Place>,
+) -> u64 {
+	let mut by_cost: Vec<usize> = (0..component_costs.len()).collect();
+	by_cost.sort_unstable_by_key(|&component| {
+		(core::cmp::Reverse(component_costs[component]), component)
+	});
+	let mut loads = vec![0u64; lanes];
+	let mut lane_of = vec![0u32; component_costs.len()];
+	for component in by_cost {
+		let lane = (0..lanes).min_by_key(|&lane| (loads[lane], lane)).unwrap_or(0);
+		loads[lane] = loads[lane].saturating_add(component_costs[component]);
+		// Lanes fit in u32 as in `Packer::pack`.
+		lane_of[component] = lane as u32;
+	}
+	places.clear();
+	places.extend(
+		component_of
+			.iter()
+			.map(|&component| Place { phase: 0, lane: lane_of[component as usize] }),
+	);
+	loads.into_iter().max().unwrap_or(0)
 }
 
 /// Per lane, for each phase, a phase at or before the first phase from it whose chunk on the lane
@@ -306,6 +352,17 @@ mod tests {
 		assert_eq!(plan.order(), vec![0, 2, 1, 3]);
 		let shape = Shape { components: 3, largest_component: 2, depth: 2, critical_path: 2 };
 		assert_eq!(plan.shape, shape);
+	}
+
+	#[test]
+	fn components_a_later_transaction_joins_are_not_cut_across_lanes() {
+		// 2 joins the components of 0 and 1: packed in pool order, 0 and 1 would take both lanes
+		// and 2 would wait for a barrier. Whole components fit one phase.
+		let sets =
+			vec![transfer(1, 2), transfer(3, 4), transfer(2, 3), transfer(5, 6), transfer(7, 8)];
+		let plan = plan(&sets, &[1; 5], 2, 1).expect("a plan");
+		assert_eq!(plan.phases, vec![Phase { chunks: vec![vec![0, 1, 2], vec![3, 4]] }]);
+		assert_eq!(plan.estimate, 3);
 	}
 
 	#[test]
