@@ -11,9 +11,17 @@
 //!   at fault.
 //! - `encode.rs`: constructor arguments from JSON, ABI-encoded by alloy, with the pallet's
 //!   placeholders for addresses of the suite's own contracts.
+//! - `manifest.rs`: what to deploy: a manifest (JSON or TOML) or an artifacts directory.
+//! - `spec.rs`: a suite as `pex-runtime`'s `ContractSpec`s, within the runtime's bounds.
+//! - `client.rs`: the node, over RPC: the runtime's dry run (`BatchDeployApi::plan`).
+//! - `plan.rs`: the plan by contract name, and the runtime's objections in words.
 
 pub mod artifact;
+pub mod client;
 pub mod encode;
+pub mod manifest;
+pub mod plan;
+pub mod spec;
 pub mod suite;
 
 pub use artifact::{load, ArtifactError, CompiledContract};

@@ -51,6 +51,21 @@ pub struct ContractRequest {
 	pub salt: Option<String>,
 }
 
+impl ContractRequest {
+	/// A request for the artifact `name`, with nothing added.
+	pub fn named(name: &str) -> Self {
+		Self {
+			contract_name: name.to_owned(),
+			compiled_contract: None,
+			source_code: None,
+			dependencies: None,
+			constructor_args: None,
+			value: 0,
+			salt: None,
+		}
+	}
+}
+
 /// Bytecode and ABI given inline.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,0 +1,95 @@
+//! `pex-deploy` against a running `pex-node --dev`: the Solidity suite (Token; Factory(Token);
+//! Router(Token, Factory)) from a JSON manifest over Foundry's layout and a TOML manifest over
+//! Hardhat's resolves to the same batch, and the runtime's dry run (`BatchDeployApi::plan`)
+//! orders it Token, Factory, Router with three distinct predicted addresses; a batch the runtime
+//! refuses comes back as an error naming the contract.
+
+mod common;
+
+use common::{TestDir, TestNode};
+use pex_deploy::{
+	client::DeployClient,
+	manifest::read_input,
+	plan::{plan_error_text, report},
+	resolve,
+	spec::to_specs,
+	ContractRequest,
+};
+use std::{
+	path::{Path, PathBuf},
+	time::{Duration, Instant},
+};
+
+fn fixtures() -> PathBuf {
+	Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/deploy/fixtures/suite")
+}
+
+/// A client once the node's RPC answers (at most a minute).
+async fn deploy_client(node: &TestNode) -> DeployClient {
+	let deadline = Instant::now() + Duration::from_secs(60);
+	loop {
+		match DeployClient::connect(&node.url()).await {
+			Ok(client) => return client,
+			Err(error) if Instant::now() > deadline =>
+				panic!("the node's RPC does not answer: {error}\n{}", node.tail()),
+			Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+		}
+	}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_runtime_plans_the_suite_from_either_manifest_and_names_what_it_refuses() {
+	let dir = TestDir::new("deploy-tool");
+	let node = TestNode::start(&dir.path().join("dev"), &["--dev"]);
+	let client = deploy_client(&node).await;
+	let alice = pex_runtime::AccountId::from(subxt_signer::sr25519::dev::alice().public_key().0);
+
+	let mut reports = Vec::new();
+	for manifest in ["manifest.json", "manifest.toml"] {
+		let (requests, artifacts) = read_input(&fixtures().join(manifest)).expect("the manifest");
+		let suite = resolve(&requests, &artifacts).expect("the suite resolves");
+		let specs = to_specs(&suite).expect("within the runtime's bounds");
+		let plan = client
+			.plan(&alice, &specs)
+			.await
+			.expect("the node answers")
+			.unwrap_or_else(|error| panic!("{}", plan_error_text(&error, &suite)));
+		reports.push(report(&suite, &plan));
+	}
+	assert_eq!(reports[0], reports[1], "both layouts give the same batch");
+	let report = &reports[0];
+	assert_eq!(report.levels, vec![vec!["Token"], vec!["Factory"], vec!["Router"]]);
+	let router = &report.contracts[0];
+	assert_eq!(router.contract_name, "Router");
+	assert_eq!(router.dependencies, vec!["Factory", "Token"]);
+	assert_eq!(router.input_bytes, 64, "two placeholders");
+	let mut addresses: Vec<&str> =
+		report.contracts.iter().map(|c| c.contract_address.as_str()).collect();
+	assert!(addresses.iter().all(|a| a.len() == 42 && a.starts_with("0x")), "{addresses:?}");
+	addresses.sort();
+	addresses.dedup();
+	assert_eq!(addresses.len(), 3, "three distinct addresses");
+
+	// Two contracts of the same code, input and salt would share an address: the runtime says
+	// which one, and the tool names it.
+	let (_, artifacts) = read_input(&fixtures().join("manifest.json")).expect("the manifest");
+	let mut token = ContractRequest::named("Token");
+	token.constructor_args = Some(serde_json::json!(["PEX", 1]));
+	let mut twin = token.clone();
+	twin.contract_name = "Twin".into();
+	twin.compiled_contract = Some(pex_deploy::InlineContract {
+		bytecode: format!(
+			"0x{}",
+			artifacts[2].bytecode.iter().map(|b| format!("{b:02x}")).collect::<String>()
+		),
+		abi: serde_json::to_value(&artifacts[2].abi).expect("an ABI"),
+	});
+	let suite = resolve(&[token, twin], &artifacts).expect("the suite resolves locally");
+	let refused = client
+		.plan(&alice, &to_specs(&suite).expect("bounds"))
+		.await
+		.expect("the node answers")
+		.expect_err("the runtime refuses a duplicate address");
+	let text = plan_error_text(&refused, &suite);
+	assert!(text.contains("`Twin`") && text.contains("another salt"), "{text}");
+}
