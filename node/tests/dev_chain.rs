@@ -6,7 +6,9 @@
 mod common;
 
 use codec::{Decode, Encode};
-use common::{assert_imports_sequentially, TestDir, TestNode};
+use common::{
+	abi_address, assert_imports_sequentially, dry_run, runtime_account, TestDir, TestNode,
+};
 use pex_bench::load::{account, dev_key, load_accounts, to_hex, NodeClient, Transfer};
 use pex_runtime::{AccountId, RuntimeEvent, MILLI_UNIT, UNIT};
 use pex_test_chain::contracts::suite_batch;
@@ -44,36 +46,6 @@ async fn wait_nonce(
 			tokio::time::sleep(Duration::from_millis(500)).await;
 		}
 	}
-}
-
-fn runtime_account(who: &subxt::utils::AccountId32) -> AccountId {
-	AccountId::new(who.0)
-}
-
-/// A revive dry run of `function()` (no arguments) on `contract`, by Alice: its return data.
-async fn dry_run(client: &NodeClient, contract: sp_core::H160, function: &str) -> Vec<u8> {
-	let selector = &sp_io::hashing::keccak_256(function.as_bytes())[..4];
-	let args = (
-		runtime_account(&account(&dev_key("Alice").expect("Alice"))),
-		contract,
-		0u128,
-		Option::<sp_runtime::Weight>::None,
-		Option::<u128>::None,
-		selector.to_vec(),
-	);
-	let bytes = client.state_call("ReviveApi_call", &args.encode()).await.expect("a dry run");
-	let result = pallet_revive::pallet_revive_types::runtime_api::ContractResultV1::<
-		pallet_revive::pallet_revive_types::runtime_api::ExecReturnValueV1,
-		u128,
-	>::decode(&mut &bytes[..])
-	.expect("a contract result");
-	result.result.expect("the call succeeds").data
-}
-
-/// The address in a 32-byte ABI word.
-fn abi_address(word: &[u8]) -> sp_core::H160 {
-	assert_eq!(word.len(), 32, "one ABI word");
-	sp_core::H160::from_slice(&word[12..])
 }
 
 #[tokio::test(flavor = "multi_thread")]

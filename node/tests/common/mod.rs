@@ -4,7 +4,9 @@
 #![allow(dead_code, reason = "each test file uses a different subset")]
 #![allow(unreachable_pub, reason = "a module shared by test crates")]
 
-use pex_bench::load::NodeClient;
+use codec::{Decode, Encode};
+use pex_bench::load::{account, dev_key, NodeClient};
+use pex_runtime::AccountId;
 use std::{
 	fs::File,
 	net::TcpListener,
@@ -246,4 +248,35 @@ pub fn assert_imports_sequentially(dir: &Path, author: &Path) -> u64 {
 	export(&importer, &again);
 	assert_eq!(std::fs::read(&exported).expect("export"), std::fs::read(&again).expect("export"));
 	best
+}
+
+/// `who` as the runtime's account id.
+pub fn runtime_account(who: &subxt::utils::AccountId32) -> AccountId {
+	AccountId::new(who.0)
+}
+
+/// A revive dry run of `function()` (no arguments) on `contract`, by Alice: its return data.
+pub async fn dry_run(client: &NodeClient, contract: sp_core::H160, function: &str) -> Vec<u8> {
+	let selector = &sp_io::hashing::keccak_256(function.as_bytes())[..4];
+	let args = (
+		runtime_account(&account(&dev_key("Alice").expect("Alice"))),
+		contract,
+		0u128,
+		Option::<sp_runtime::Weight>::None,
+		Option::<u128>::None,
+		selector.to_vec(),
+	);
+	let bytes = client.state_call("ReviveApi_call", &args.encode()).await.expect("a dry run");
+	let result = pallet_revive::pallet_revive_types::runtime_api::ContractResultV1::<
+		pallet_revive::pallet_revive_types::runtime_api::ExecReturnValueV1,
+		u128,
+	>::decode(&mut &bytes[..])
+	.expect("a contract result");
+	result.result.expect("the call succeeds").data
+}
+
+/// The address in a 32-byte ABI word.
+pub fn abi_address(word: &[u8]) -> sp_core::H160 {
+	assert_eq!(word.len(), 32, "one ABI word");
+	sp_core::H160::from_slice(&word[12..])
 }

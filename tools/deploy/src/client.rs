@@ -36,6 +36,11 @@ impl DeployClient {
 		Ok(Self { rpc })
 	}
 
+	/// The node's RPC client.
+	pub fn rpc(&self) -> &RpcClient {
+		&self.rpc
+	}
+
 	/// The runtime's plan of `batch_deploy(specs)` sent by `deployer`, at the best block: levels
 	/// and predicted addresses, or why the pallet would refuse the batch. Changes nothing.
 	pub async fn plan(

@@ -15,9 +15,12 @@
 //! - `spec.rs`: a suite as `pex-runtime`'s `ContractSpec`s, within the runtime's bounds.
 //! - `client.rs`: the node, over RPC: the runtime's dry run (`BatchDeployApi::plan`).
 //! - `plan.rs`: the plan by contract name, and the runtime's objections in words.
+//! - `deploy.rs`: one signed `batch_deploy` of the suite, followed to finality, and the report of
+//!   each contract from the pallet's events.
 
 pub mod artifact;
 pub mod client;
+pub mod deploy;
 pub mod encode;
 pub mod manifest;
 pub mod plan;
