@@ -12,6 +12,15 @@ pub enum ClientError {
 	/// The node could not be reached, or its RPC answered with an error.
 	#[error("rpc: {0}")]
 	Rpc(String),
+	/// The suite has more contracts than one batch of the runtime holds (splitting a suite into
+	/// several batches is not supported yet).
+	#[error("{contracts} contracts do not fit one batch of this runtime (at most {max})")]
+	TooManyContracts {
+		/// Contracts of the suite.
+		contracts: usize,
+		/// The runtime's bound.
+		max: u32,
+	},
 	/// The node's answer is not what `pex-runtime` would answer (another runtime?).
 	#[error("the node's answer to {method} does not decode: {reason}")]
 	Decode {

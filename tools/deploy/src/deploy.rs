@@ -6,7 +6,7 @@ use codec::{Decode, Encode};
 use pallet_batch_deploy::{ContractSpecOf, DeployMode};
 use pex_runtime::{Runtime, RuntimeCall, RuntimeError, RuntimeEvent};
 use serde::Serialize;
-use sp_runtime::{BoundedVec, DispatchError};
+use sp_runtime::{traits::Get, BoundedVec, DispatchError};
 use std::time::Instant;
 use subxt::{
 	config::DefaultExtrinsicParamsBuilder,
@@ -71,6 +71,18 @@ fn error_text(error: DispatchError) -> String {
 	}
 }
 
+/// The call `batch_deploy(specs, mode)`, if the specs fit one batch of the runtime.
+pub fn batch_call(
+	specs: Vec<ContractSpecOf<Runtime>>,
+	mode: DeployMode,
+) -> Result<RuntimeCall, ClientError> {
+	let contracts = BoundedVec::try_from(specs).map_err(|specs| ClientError::TooManyContracts {
+		contracts: specs.len(),
+		max: <Runtime as pallet_batch_deploy::Config>::MaxContracts::get(),
+	})?;
+	Ok(RuntimeCall::BatchDeploy(pallet_batch_deploy::Call::batch_deploy { contracts, mode }))
+}
+
 /// Sign `batch_deploy(specs, mode)` by `key`, submit it to the node at `rpc` and wait until it is
 /// finalized; what the chain did with each contract of `suite`.
 pub async fn deploy(
@@ -82,15 +94,7 @@ pub async fn deploy(
 ) -> Result<DeployReport, ClientError> {
 	let started = Instant::now();
 	let count = specs.len();
-	let contracts = BoundedVec::try_from(specs).map_err(|specs| {
-		ClientError::Rpc(format!(
-			"{} contracts do not fit one batch of this runtime; splitting a suite into several \
-			 batches is not supported yet",
-			specs.len()
-		))
-	})?;
-	let call =
-		RuntimeCall::BatchDeploy(pallet_batch_deploy::Call::batch_deploy { contracts, mode });
+	let call = batch_call(specs, mode)?;
 	let api = OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone())
 		.await
 		.map_err(client_error)?;
@@ -190,4 +194,30 @@ pub async fn deploy(
 		batches_deployed: 1,
 		weight_ref_time,
 	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_suite_larger_than_one_batch_is_refused_with_the_bound() {
+		let max = <Runtime as pallet_batch_deploy::Config>::MaxContracts::get();
+		let spec = |i: u32| ContractSpecOf::<Runtime> {
+			name: BoundedVec::truncate_from(format!("C{i}").into_bytes()),
+			code: BoundedVec::truncate_from(vec![0x60]),
+			constructor_input: BoundedVec::new(),
+			dependencies: BoundedVec::new(),
+			value: 0,
+			salt: [0; 32],
+		};
+		let fits: Vec<_> = (0..max).map(spec).collect();
+		assert!(batch_call(fits, DeployMode::AllOrNothing).is_ok());
+		let too_many: Vec<_> = (0..=max).map(spec).collect();
+		assert!(matches!(
+			batch_call(too_many, DeployMode::AllOrNothing),
+			Err(ClientError::TooManyContracts { contracts, max: bound })
+				if contracts == max as usize + 1 && bound == max
+		));
+	}
 }
