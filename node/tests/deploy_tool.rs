@@ -19,33 +19,17 @@ use pex_deploy::{
 	spec::to_specs,
 	ContractRequest,
 };
-use std::{
-	path::{Path, PathBuf},
-	time::{Duration, Instant},
-};
+use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
 	Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/deploy/fixtures/suite")
-}
-
-/// A client once the node's RPC answers (at most a minute).
-async fn deploy_client(node: &TestNode) -> DeployClient {
-	let deadline = Instant::now() + Duration::from_secs(60);
-	loop {
-		match DeployClient::connect(&node.url()).await {
-			Ok(client) => return client,
-			Err(error) if Instant::now() > deadline =>
-				panic!("the node's RPC does not answer: {error}\n{}", node.tail()),
-			Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
-		}
-	}
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_runtime_plans_the_suite_from_either_manifest_and_names_what_it_refuses() {
 	let dir = TestDir::new("deploy-tool");
 	let node = TestNode::start(&dir.path().join("dev"), &["--dev"]);
-	let client = deploy_client(&node).await;
+	let client = node.connected(|url| async move { DeployClient::connect(&url).await }).await;
 	let alice = pex_runtime::AccountId::from(subxt_signer::sr25519::dev::alice().public_key().0);
 
 	let mut reports = Vec::new();

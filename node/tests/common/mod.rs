@@ -128,9 +128,18 @@ impl TestNode {
 
 	/// A client, once the node's RPC answers (at most a minute).
 	pub async fn client(&self) -> NodeClient {
+		self.connected(|url| async move { NodeClient::connect(&url).await }).await
+	}
+
+	/// What `connect(url)` gives once the node's RPC answers (at most a minute).
+	pub async fn connected<C, E, F>(&self, connect: impl Fn(String) -> F) -> C
+	where
+		E: std::fmt::Display,
+		F: std::future::Future<Output = Result<C, E>>,
+	{
 		let deadline = Instant::now() + Duration::from_secs(60);
 		loop {
-			match NodeClient::connect(&self.url()).await {
+			match connect(self.url()).await {
 				Ok(client) => return client,
 				Err(error) if Instant::now() > deadline =>
 					panic!("the node's RPC does not answer: {error}\n{}", self.tail()),
