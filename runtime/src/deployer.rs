@@ -18,8 +18,11 @@ type Mapper = <Runtime as pallet_revive::Config>::AddressMapper;
 /// runs with empty call data, it is appended to the code, as Solidity expects constructor
 /// arguments. Either way the address is `create2(deployer, code, input, salt)` with the
 /// deployer's H160. pallet-revive only accepts deployers whose account is mapped to an H160
-/// (`Revive::map_account`); others get `AccountUnmapped`. As with `instantiate_with_code`, each
-/// deployment also bumps the deployer's nonce (EVM semantics), on top of the transaction's own.
+/// (`Revive::map_account`); others get `AccountUnmapped`. Unlike `instantiate_with_code`, a
+/// deployment does not bump the deployer's nonce again: a `batch_deploy` is one transaction and
+/// moves the nonce by one, however many contracts it holds, so a client can sign its next
+/// transactions ahead (nonce + 1, + 2, ...). Addresses are CREATE2 (salted) and do not depend on
+/// the nonce. Contracts that create contracts still bump their own nonces, as the EVM does.
 pub struct ReviveDeployer;
 
 impl Deployer<AccountId> for ReviveDeployer {
@@ -79,7 +82,7 @@ impl Deployer<AccountId> for ReviveDeployer {
 			Code::Upload(code),
 			data,
 			Some(*salt),
-			&ExecConfig::new_substrate_tx(),
+			&ExecConfig::new_substrate_tx_without_bump(),
 		);
 		let instantiated = output.result?;
 		if instantiated.result.did_revert() {

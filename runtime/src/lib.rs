@@ -73,14 +73,15 @@ use sp_version::RuntimeVersion;
 
 pub use deployer::{padded_empty_contract, ReviveDeployer};
 
-/// The runtime's version. `spec_version` 100 is the first release.
+/// The runtime's version. `spec_version` 100 was the first release; 101 bumps a deployer's nonce
+/// once per `batch_deploy`, not once more per contract.
 #[cfg(not(feature = "increment-spec-version"))]
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("pex"),
 	impl_name: Cow::Borrowed("pex"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -95,7 +96,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("pex"),
 	impl_name: Cow::Borrowed("pex"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,

@@ -88,6 +88,8 @@ fn a_solidity_suite_deploys_in_one_extrinsic_and_knows_its_dependencies() {
 
 		let xt = signed(Alice, 0, batch_deploy(suite()));
 		assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+		// One transaction, one nonce, however many contracts: Alice's next transaction is 1.
+		assert_eq!(frame_system::Pallet::<Runtime>::account_nonce(Alice.to_account_id()), 1);
 
 		assert_eq!(view(router, "token()"), word(token));
 		assert_eq!(view(router, "factory()"), word(factory));

@@ -1,34 +1,38 @@
 //! `pex-deploy`: deploy a contract suite through `pallet-batch-deploy`.
 //!
 //! ```text
-//! pex-deploy plan <manifest | artifacts> [--url ws://127.0.0.1:9944] [--suri //Alice]
-//! pex-deploy run  <manifest | artifacts> [--url ...] [--suri ...] [--best-effort] [--report FILE]
+//! pex-deploy plan  <manifest | artifacts> [--url ws://127.0.0.1:9944] [KEY] [SENDING]
+//! pex-deploy run   <manifest | artifacts> [--url ...] [KEY] [SENDING] [--best-effort] [--report FILE]
+//! pex-deploy serve [--listen 127.0.0.1:8080] [--url ...] [KEY] [--token T] [--max-request-bytes N]
+//!
+//! KEY:     --suri //Alice | PEX_DEPLOY_SURI=... | --key-file FILE (a secret URI in a file)
+//! SENDING: [--max-parallel N] | --sequential | --pipelined
 //! ```
 //!
-//! `plan` resolves the suite (dependencies, bound constructor parameters, levels) and asks the
-//! node's runtime for its plan (`BatchDeployApi::plan`: levels, predicted addresses); nothing is
-//! sent. `run` plans the same way, then signs one `batch_deploy` of the whole suite, waits until
-//! it is finalized and prints the report (JSON; also written to `--report`); it exits with 1 if a
-//! contract was not deployed. The key (`--suri`, or `PEX_DEPLOY_SURI`) never leaves the client.
+//! `plan` resolves the suite (dependencies, bound constructor parameters, levels), splits it into
+//! extrinsics and has the node's runtime check and price each (`BatchDeployApi::plan`,
+//! `TransactionPaymentApi::query_info`); nothing is sent. `run` plans the same way, then sends:
+//! batches of at most `--max-parallel` contracts (one batch when the suite fits), or with
+//! `--sequential` one contract per extrinsic, each once the previous one is in a block (the
+//! baseline), or with `--pipelined` one contract per extrinsic, all at once. It follows them to
+//! finality (a progress bar on a terminal), prints the JSON report (and writes it to `--report`),
+//! and exits with 1 if a contract was not deployed. `serve` is the REST service
+//! (`POST /api/v1/deployments/batch`, see `/api/v1/openapi.json`). The key never leaves the
+//! client.
 
-use clap::{Parser, Subcommand};
-use pallet_batch_deploy::{ContractSpecOf, DeployMode};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use pallet_batch_deploy::DeployMode;
 use pex_deploy::{
-	client::DeployClient,
-	deploy::deploy,
+	deploy::{deploy, Progress},
 	manifest::read_input,
-	plan::{plan_error_text, report, PlanReport},
-	resolve,
-	spec::to_specs,
-	Suite,
+	plan::report,
+	prepare::{keypair, prepare, Prepared},
+	serve::{router, ServiceConfig},
+	DeployClient, Error, Strategy,
 };
-use pex_runtime::Runtime;
-use std::{
-	path::{Path, PathBuf},
-	process::ExitCode,
-	str::FromStr,
-};
-use subxt_signer::{sr25519::Keypair, SecretUri};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+use subxt_signer::sr25519::Keypair;
 
 #[derive(Parser)]
 #[command(name = "pex-deploy", about = "Deploy a contract suite through pallet-batch-deploy")]
@@ -37,36 +41,111 @@ struct Cli {
 	command: Command,
 }
 
+/// The deployer's key: exactly one source.
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct KeySource {
+	/// The deployer's key, a secret URI such as `//Alice` or a mnemonic; or `PEX_DEPLOY_SURI`.
+	#[arg(long, env = "PEX_DEPLOY_SURI", hide_env_values = true)]
+	suri: Option<String>,
+	/// A file holding the deployer's secret URI.
+	#[arg(long)]
+	key_file: Option<PathBuf>,
+}
+
+impl KeySource {
+	fn keypair(&self) -> Result<Keypair, String> {
+		match (&self.suri, &self.key_file) {
+			(Some(suri), _) => keypair(suri).map_err(|e| e.to_string()),
+			(None, Some(path)) => {
+				let suri = std::fs::read_to_string(path)
+					.map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+				keypair(&suri).map_err(|e| format!("{}: {e}", path.display()))
+			},
+			(None, None) =>
+				Err("give the deployer's key: --suri, PEX_DEPLOY_SURI or --key-file".into()),
+		}
+	}
+}
+
+/// How the suite is sent.
+#[derive(Args)]
+#[group(multiple = false)]
+struct Sending {
+	/// The most contracts in one batch (default and ceiling: the runtime's bound).
+	#[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+	max_parallel: Option<u32>,
+	/// One contract per extrinsic, each sent once the previous one is in a block (the baseline).
+	#[arg(long)]
+	sequential: bool,
+	/// One contract per extrinsic, all sent at once with consecutive nonces.
+	#[arg(long)]
+	pipelined: bool,
+}
+
+impl Sending {
+	fn strategy(&self) -> Strategy {
+		use sp_runtime::traits::Get;
+		let bound = <pex_runtime::Runtime as pallet_batch_deploy::Config>::MaxContracts::get();
+		if self.sequential {
+			Strategy::Sequential
+		} else if self.pipelined {
+			Strategy::Pipelined
+		} else {
+			Strategy::Batch { max_contracts: self.max_parallel.unwrap_or(bound).min(bound) }
+		}
+	}
+}
+
 #[derive(Subcommand)]
 enum Command {
-	/// Show the levels, bound placeholders and predicted addresses; send nothing.
+	/// Show the levels, addresses, extrinsics, weight and fees; send nothing.
 	Plan {
 		/// A manifest (`.json`, `.toml`) or an artifacts directory / solc standard-JSON output.
 		input: PathBuf,
 		/// The node's RPC.
 		#[arg(long, default_value = "ws://127.0.0.1:9944")]
 		url: String,
-		/// The deployer's key (a secret URI such as `//Alice`); or `PEX_DEPLOY_SURI`.
-		#[arg(long, env = "PEX_DEPLOY_SURI", hide_env_values = true)]
-		suri: String,
+		#[command(flatten)]
+		key: KeySource,
+		#[command(flatten)]
+		sending: Sending,
 	},
-	/// Plan, then deploy the suite in one batch and report what became of each contract.
+	/// Plan, then deploy the suite and report what became of each contract.
 	Run {
 		/// A manifest (`.json`, `.toml`) or an artifacts directory / solc standard-JSON output.
 		input: PathBuf,
 		/// The node's RPC.
 		#[arg(long, default_value = "ws://127.0.0.1:9944")]
 		url: String,
-		/// The deployer's key (a secret URI such as `//Alice`); or `PEX_DEPLOY_SURI`.
-		#[arg(long, env = "PEX_DEPLOY_SURI", hide_env_values = true)]
-		suri: String,
+		#[command(flatten)]
+		key: KeySource,
+		#[command(flatten)]
+		sending: Sending,
 		/// Deploy what can be deployed when a contract fails (its dependents fail with it);
-		/// without it, any failure reverts the whole batch.
+		/// without it, a failure reverts its batch and nothing after it is sent.
 		#[arg(long)]
 		best_effort: bool,
 		/// Also write the JSON report to this file.
 		#[arg(long)]
 		report: Option<PathBuf>,
+	},
+	/// Serve the REST API (`/api/v1/deployments/...`, `/api/v1/openapi.json`).
+	Serve {
+		/// Where to listen. A non-loopback address requires `--token`.
+		#[arg(long, default_value = "127.0.0.1:8080")]
+		listen: SocketAddr,
+		/// The node's RPC.
+		#[arg(long, default_value = "ws://127.0.0.1:9944")]
+		url: String,
+		#[command(flatten)]
+		key: KeySource,
+		/// Require `Authorization: Bearer <token>`; or `PEX_DEPLOY_TOKEN`.
+		#[arg(long, env = "PEX_DEPLOY_TOKEN", hide_env_values = true)]
+		token: Option<String>,
+		/// The largest request body accepted.
+		#[arg(long, default_value_t = 16 * 1024 * 1024)]
+		max_request_bytes: usize,
 	},
 }
 
@@ -81,62 +160,90 @@ async fn main() -> ExitCode {
 	}
 }
 
-/// The suite `input` describes, checked by the runtime's plan: the suite, its specs, the plan's
-/// report, the key and the client.
-async fn planned(
-	input: &Path,
+/// The suite `input` describes, prepared for `strategy` against the node at `url`.
+async fn prepared(
+	input: &std::path::Path,
 	url: &str,
-	suri: &str,
-) -> Result<(Suite, Vec<ContractSpecOf<Runtime>>, PlanReport, Keypair, DeployClient), String> {
-	let (requests, artifacts) = read_input(input).map_err(|e| e.to_string())?;
-	let suite = resolve(&requests, &artifacts).map_err(|e| e.to_string())?;
-	let specs = to_specs(&suite).map_err(|e| e.to_string())?;
-	let key = SecretUri::from_str(suri)
-		.ok()
-		.and_then(|uri| Keypair::from_uri(&uri).ok())
-		.ok_or("the key (--suri / PEX_DEPLOY_SURI) is not a valid secret URI")?;
-	let deployer = pex_runtime::AccountId::from(key.public_key().0);
-	let client = DeployClient::connect(url).await.map_err(|e| e.to_string())?;
-	let plan =
-		client
-			.plan(&deployer, &specs)
-			.await
-			.map_err(|e| e.to_string())?
-			.map_err(|error| {
-				format!("the runtime refuses the batch: {}", plan_error_text(&error, &suite))
-			})?;
-	let report = report(&suite, &plan);
-	Ok((suite, specs, report, key, client))
+	key: &Keypair,
+	strategy: Strategy,
+	mode: DeployMode,
+) -> Result<(Prepared, DeployClient), Error> {
+	let (requests, artifacts) = read_input(input)?;
+	let client = DeployClient::connect(url).await?;
+	let prepared = prepare(&client, key, &requests, &artifacts, strategy, mode).await?;
+	Ok((prepared, client))
+}
+
+fn json(value: &impl serde::Serialize) -> Result<String, String> {
+	serde_json::to_string_pretty(value).map_err(|e| e.to_string())
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
 	match cli.command {
-		Command::Plan { input, url, suri } => {
-			let (_, _, report, _, _) = planned(&input, &url, &suri).await?;
-			println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+		Command::Plan { input, url, key, sending } => {
+			let key = key.keypair()?;
+			let (prepared, _) =
+				prepared(&input, &url, &key, sending.strategy(), DeployMode::AllOrNothing)
+					.await
+					.map_err(|e| e.to_string())?;
+			println!("{}", json(&report(&prepared))?);
 			Ok(())
 		},
-		Command::Run { input, url, suri, best_effort, report } => {
-			let (suite, specs, _, key, client) = planned(&input, &url, &suri).await?;
+		Command::Run { input, url, key, sending, best_effort, report } => {
+			let key = key.keypair()?;
 			let mode = if best_effort { DeployMode::BestEffort } else { DeployMode::AllOrNothing };
-			let outcome = deploy(client.rpc(), &key, &suite, specs, mode)
+			let (prepared, client) = prepared(&input, &url, &key, sending.strategy(), mode)
 				.await
 				.map_err(|e| e.to_string())?;
-			let json = serde_json::to_string_pretty(&outcome).map_err(|e| e.to_string())?;
+			let bar = ProgressBar::new(prepared.batches.len() as u64);
+			bar.set_style(
+				ProgressStyle::with_template(
+					"{spinner} {elapsed:>4} [{bar:30}] {pos}/{len} finalized {msg}",
+				)
+				.unwrap_or_else(|_| ProgressStyle::default_bar()),
+			);
+			let outcome = deploy(&client, &key, &prepared, mode, |progress| match progress {
+				Progress::Sent { extrinsic, of } =>
+					bar.set_message(format!("sent {}/{of}", extrinsic + 1)),
+				Progress::Included { extrinsic, block } =>
+					bar.set_message(format!("#{} in block {block}", extrinsic + 1)),
+				Progress::Finalized { .. } => bar.inc(1),
+			})
+			.await
+			.map_err(|e| e.to_string());
+			bar.finish_and_clear();
+			let outcome = outcome?;
+			let text = json(&outcome)?;
 			if let Some(path) = report {
-				std::fs::write(&path, &json)
+				std::fs::write(&path, &text)
 					.map_err(|error| format!("cannot write {}: {error}", path.display()))?;
 			}
-			println!("{json}");
+			println!("{text}");
 			if outcome.success {
 				Ok(())
 			} else {
 				Err(format!(
 					"{} of {} contracts were not deployed",
 					outcome.failed_count,
-					suite.contracts.len()
+					outcome.deployments.len()
 				))
 			}
+		},
+		Command::Serve { listen, url, key, token, max_request_bytes } => {
+			if !listen.ip().is_loopback() && token.is_none() {
+				return Err(format!(
+					"refusing to serve on {listen} without --token: anyone who reaches it could \
+					 deploy with this key"
+				))
+			}
+			let key = key.keypair()?;
+			let listener = tokio::net::TcpListener::bind(listen)
+				.await
+				.map_err(|error| format!("cannot listen on {listen}: {error}"))?;
+			let address = listener.local_addr().map_err(|e| e.to_string())?;
+			eprintln!("pex-deploy: serving http://{address}/api/v1 (node {url})");
+			let app = router(ServiceConfig { url, key, token, max_request_bytes });
+			axum::serve(listener, app).await.map_err(|error| format!("serve: {error}"))
 		},
 	}
 }

@@ -1,18 +1,24 @@
 //! What `pex-deploy plan` shows: the levels, each contract's predicted address, dependencies and
-//! bound parameters, from the runtime's dry run; or the runtime's objection in words.
+//! bound parameters, the extrinsics that would be sent with their weight and fee (all checked by
+//! the runtime's dry run); or the runtime's objection in words.
 
-use crate::suite::Suite;
-use pallet_batch_deploy::{DeploymentPlan, PlanError};
+use crate::prepare::Prepared;
+use pallet_batch_deploy::PlanError;
 use serde::Serialize;
-use sp_core::H160;
 
 /// The plan of a suite, by contract name.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct PlanReport {
 	/// Contract names, level by level: a level depends only on earlier ones.
 	pub levels: Vec<Vec<String>>,
-	/// Every contract, in batch order.
+	/// Every contract, in suite order.
 	pub contracts: Vec<PlannedContract>,
+	/// `batch`, `sequential` or `pipelined`.
+	pub strategy: &'static str,
+	/// The extrinsics that would be sent, in order.
+	pub extrinsics: Vec<PlannedExtrinsic>,
+	/// The fees of all of them (before tips), in the chain's smallest unit.
+	pub total_fee: u128,
 }
 
 /// One contract of a [`PlanReport`].
@@ -30,45 +36,60 @@ pub struct PlannedContract {
 	pub input_bytes: usize,
 }
 
-/// The report of `plan` (the runtime's) for `suite`.
-pub fn report(suite: &Suite, plan: &DeploymentPlan<H160>) -> PlanReport {
-	let name = |index: &u32| {
-		suite
-			.contracts
-			.get(*index as usize)
-			.map_or_else(|| format!("#{index}"), |c| c.name.clone())
-	};
+/// One extrinsic of a [`PlanReport`]: a `batch_deploy` of some contracts.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct PlannedExtrinsic {
+	/// Its contracts, in batch order.
+	pub contracts: Vec<String>,
+	/// Its declared weight, `ref_time` (picoseconds of the reference machine).
+	pub weight_ref_time: u64,
+	/// Its declared weight, `proof_size` (bytes).
+	pub weight_proof_size: u64,
+	/// Its fee before tips, in the chain's smallest unit.
+	pub fee: u128,
+}
+
+/// The report of `prepared`.
+pub fn report(prepared: &Prepared) -> PlanReport {
+	let suite = &prepared.suite;
+	let name = |index: &u32| suite.contracts[*index as usize].name.clone();
+	let extrinsics: Vec<PlannedExtrinsic> = prepared
+		.batches
+		.iter()
+		.zip(&prepared.costs)
+		.map(|(batch, cost)| PlannedExtrinsic {
+			contracts: batch.iter().map(name).collect(),
+			weight_ref_time: cost.ref_time,
+			weight_proof_size: cost.proof_size,
+			fee: cost.partial_fee,
+		})
+		.collect();
 	PlanReport {
-		levels: plan.levels.iter().map(|level| level.iter().map(name).collect()).collect(),
+		levels: suite.levels.iter().map(|level| level.iter().map(name).collect()).collect(),
 		contracts: suite
 			.contracts
 			.iter()
-			.enumerate()
-			.map(|(index, contract)| PlannedContract {
+			.zip(&prepared.addresses)
+			.map(|(contract, address)| PlannedContract {
 				contract_name: contract.name.clone(),
-				contract_address: plan
-					.addresses
-					.get(index)
-					.map_or_else(String::new, |address| format!("{address:?}")),
-				dependencies: plan
-					.dependencies
-					.get(index)
-					.map(|dependencies| dependencies.iter().map(name).collect())
-					.unwrap_or_default(),
+				contract_address: format!("{address:?}"),
+				dependencies: contract.dependencies.iter().map(name).collect(),
 				code_bytes: contract.code.len(),
 				input_bytes: contract.constructor_input.len(),
 			})
 			.collect(),
+		strategy: prepared.strategy.name(),
+		total_fee: extrinsics.iter().map(|extrinsic| extrinsic.fee).sum(),
+		extrinsics,
 	}
 }
 
-/// The runtime's objection to a batch, its contracts named.
-pub fn plan_error_text(error: &PlanError, suite: &Suite) -> String {
+/// The runtime's objection to a batch whose contracts are named `names` (in batch order).
+pub fn plan_error_text(error: &PlanError, names: &[String]) -> String {
 	let name = |index: &u32| {
-		suite
-			.contracts
+		names
 			.get(*index as usize)
-			.map_or_else(|| format!("#{index}"), |c| format!("`{}`", c.name))
+			.map_or_else(|| format!("#{index}"), |name| format!("`{name}`"))
 	};
 	match error {
 		PlanError::EmptyBatch => "the batch holds no contract".into(),
