@@ -1,11 +1,11 @@
 //! The `pex-deploy` binary against a running `pex-node --dev`: its CLI (`plan`, `run` from
-//! Foundry's and Hardhat's layouts and from solc's standard-JSON output, keys from `--suri`, the
-//! environment and a key file) and its REST service (`pex-deploy serve`): the suite deploys through
-//! `POST /api/v1/deployments/batch`, batched and sequentially, waited for or followed at
-//! `GET /api/v1/deployments/{id}`, and its contracts answer where the report says. Every bad
-//! request gets a clear error and deploys nothing: a cycle, an unknown dependency, an unbound
-//! constructor parameter, malformed bytecode, bad JSON, an oversize body, a `private_key`, a
-//! missing token.
+//! Foundry's and Hardhat's layouts (the latter again at new addresses by `--salt`) and from
+//! solc's standard-JSON output, keys from `--suri`, the environment and a key file) and its REST
+//! service (`pex-deploy serve`): the suite deploys through `POST /api/v1/deployments/batch`,
+//! batched and sequentially, waited for or followed at `GET /api/v1/deployments/{id}`, and its
+//! contracts answer where the report says. Every bad request gets a clear error and deploys
+//! nothing: a cycle, an unknown dependency, an unbound constructor parameter, malformed bytecode,
+//! bad JSON, an oversize body, a `private_key`, a missing token.
 
 mod common;
 
@@ -219,7 +219,26 @@ async fn the_cli_and_the_rest_service_deploy_the_suite_and_refuse_bad_requests()
 			Some(format!("{:?}", address_of(&report, name))),
 		);
 	}
-	answers(report).await;
+	answers(report.clone()).await;
+
+	// CLI: the same suite from Hardhat's layout again, at new addresses by `--salt`, pipelined.
+	let again = stdout_json(&cli(
+		&[
+			"run",
+			toml.to_str().expect("utf-8"),
+			"--url",
+			&url,
+			"--suri",
+			"//Alice",
+			"--salt",
+			&"07".repeat(32),
+			"--pipelined",
+		],
+		&[],
+	));
+	assert_eq!(again["strategy"], "pipelined");
+	assert_ne!(address_of(&again, "Router"), address_of(&report, "Router"), "a new salt");
+	answers(again).await;
 
 	// CLI: solc's standard-JSON output alone gives Token no constructor arguments: the error names
 	// the contract and the parameter, exits with 1, and sends nothing.

@@ -9,6 +9,9 @@
 //! SENDING: [--max-parallel N] | --sequential | --pipelined
 //! ```
 //!
+//! `--salt HEX` (plan, run) gives every contract without a salt in the manifest this one: the
+//! same suite again at new addresses.
+//!
 //! `plan` resolves the suite (dependencies, bound constructor parameters, levels), splits it into
 //! extrinsics and has the node's runtime check and price each (`BatchDeployApi::plan`,
 //! `TransactionPaymentApi::query_info`); nothing is sent. `run` plans the same way, then sends:
@@ -83,6 +86,15 @@ struct Sending {
 	pipelined: bool,
 }
 
+/// What the command line adds to the manifest.
+#[derive(Args)]
+struct Overrides {
+	/// The salt (32 bytes, hex) of every contract the manifest gives none: the same suite again
+	/// at new addresses.
+	#[arg(long)]
+	salt: Option<String>,
+}
+
 impl Sending {
 	fn strategy(&self) -> Strategy {
 		use sp_runtime::traits::Get;
@@ -110,6 +122,8 @@ enum Command {
 		key: KeySource,
 		#[command(flatten)]
 		sending: Sending,
+		#[command(flatten)]
+		overrides: Overrides,
 	},
 	/// Plan, then deploy the suite and report what became of each contract.
 	Run {
@@ -122,6 +136,8 @@ enum Command {
 		key: KeySource,
 		#[command(flatten)]
 		sending: Sending,
+		#[command(flatten)]
+		overrides: Overrides,
 		/// Deploy what can be deployed when a contract fails (its dependents fail with it);
 		/// without it, a failure reverts its batch and nothing after it is sent.
 		#[arg(long)]
@@ -160,15 +176,22 @@ async fn main() -> ExitCode {
 	}
 }
 
-/// The suite `input` describes, prepared for `strategy` against the node at `url`.
+/// The suite `input` describes with `overrides`, prepared for `strategy` against the node at
+/// `url`.
 async fn prepared(
 	input: &std::path::Path,
+	overrides: &Overrides,
 	url: &str,
 	key: &Keypair,
 	strategy: Strategy,
 	mode: DeployMode,
 ) -> Result<(Prepared, DeployClient), Error> {
-	let (requests, artifacts) = read_input(input)?;
+	let (mut requests, artifacts) = read_input(input)?;
+	if let Some(salt) = &overrides.salt {
+		for request in requests.iter_mut().filter(|request| request.salt.is_none()) {
+			request.salt = Some(salt.clone());
+		}
+	}
 	let client = DeployClient::connect(url).await?;
 	let prepared = prepare(&client, key, &requests, &artifacts, strategy, mode).await?;
 	Ok((prepared, client))
@@ -180,21 +203,28 @@ fn json(value: &impl serde::Serialize) -> Result<String, String> {
 
 async fn run(cli: Cli) -> Result<(), String> {
 	match cli.command {
-		Command::Plan { input, url, key, sending } => {
+		Command::Plan { input, url, key, sending, overrides } => {
 			let key = key.keypair()?;
-			let (prepared, _) =
-				prepared(&input, &url, &key, sending.strategy(), DeployMode::AllOrNothing)
-					.await
-					.map_err(|e| e.to_string())?;
+			let (prepared, _) = prepared(
+				&input,
+				&overrides,
+				&url,
+				&key,
+				sending.strategy(),
+				DeployMode::AllOrNothing,
+			)
+			.await
+			.map_err(|e| e.to_string())?;
 			println!("{}", json(&report(&prepared))?);
 			Ok(())
 		},
-		Command::Run { input, url, key, sending, best_effort, report } => {
+		Command::Run { input, url, key, sending, overrides, best_effort, report } => {
 			let key = key.keypair()?;
 			let mode = if best_effort { DeployMode::BestEffort } else { DeployMode::AllOrNothing };
-			let (prepared, client) = prepared(&input, &url, &key, sending.strategy(), mode)
-				.await
-				.map_err(|e| e.to_string())?;
+			let (prepared, client) =
+				prepared(&input, &overrides, &url, &key, sending.strategy(), mode)
+					.await
+					.map_err(|e| e.to_string())?;
 			let bar = ProgressBar::new(prepared.batches.len() as u64);
 			bar.set_style(
 				ProgressStyle::with_template(
