@@ -292,12 +292,11 @@ async fn batch(
 ) -> Result<Response, ApiError> {
 	let request = parse(body)?;
 	let id = service.register();
+	// The deployment runs on its own task, so a client that goes away does not cut it short; its
+	// outcome is kept in the deployment's status either way.
+	let running = service.clone();
+	let deployment = tokio::spawn(async move { running.run(id, request).await });
 	if !query.wait {
-		let running = service.clone();
-		tokio::spawn(async move {
-			// The outcome is kept in the deployment's status.
-			let _ = running.run(id, request).await;
-		});
 		let location = format!("/api/v1/deployments/{id}");
 		let mut response = (
 			StatusCode::ACCEPTED,
@@ -309,7 +308,12 @@ async fn batch(
 		}
 		return Ok(response)
 	}
-	let report = service.run(id, request).await?;
+	let report = deployment.await.map_err(|error| {
+		ApiError::new(
+			StatusCode::INTERNAL_SERVER_ERROR,
+			format!("deployment {id} stopped: {error}"),
+		)
+	})??;
 	Ok(Json(Finished { id, report }).into_response())
 }
 
