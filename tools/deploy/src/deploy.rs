@@ -236,9 +236,6 @@ pub async fn deploy(
 	// the node gives then.
 	let mut pipelined_nonce = client.next_nonce(&deployer).await?;
 	let started = Instant::now();
-	// Per contract: `None` not sent, else its extrinsic and its outcome.
-	let mut results: Vec<Option<(usize, Result<String, String>)>> =
-		vec![None; suite.contracts.len()];
 	let mut not_sent: Vec<Option<String>> = vec![None; suite.contracts.len()];
 	let mut watches: Vec<(usize, Watch)> = Vec::new();
 	let mut landed_in: Vec<Option<Landed>> = (0..count).map(|_| None).collect();
@@ -325,9 +322,14 @@ pub async fn deploy(
 			landed_in[at] = Some(landed);
 		}
 		progress(Progress::Finalized { extrinsic: at });
-		if let Some(landed) = &landed_in[at] {
+	}
+	// Per contract: the extrinsic that carried it (and landed) and its outcome there.
+	let mut results: Vec<Option<(&Landed, &Result<String, String>)>> =
+		vec![None; suite.contracts.len()];
+	for (contracts, landed) in carried.iter().zip(&landed_in) {
+		if let Some(landed) = landed {
 			for (&index, outcome) in contracts.iter().zip(&landed.outcomes) {
-				results[index as usize] = Some((at, outcome.clone()));
+				results[index as usize] = Some((landed, outcome));
 			}
 		}
 	}
@@ -338,9 +340,7 @@ pub async fn deploy(
 		.iter()
 		.enumerate()
 		.map(|(index, contract)| {
-			let sent = results[index]
-				.as_ref()
-				.and_then(|(at, outcome)| Some((landed_in[*at].as_ref()?, outcome.clone())));
+			let sent = results[index].map(|(landed, outcome)| (landed, outcome.clone()));
 			let (status, contract_address, error, transaction_hash, block_number) = match sent {
 				Some((landed, Ok(address))) => (
 					"deployed",

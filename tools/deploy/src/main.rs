@@ -109,35 +109,33 @@ impl Sending {
 	}
 }
 
+/// The suite and how to send it: what `plan` and `run` share.
+#[derive(Args)]
+struct SuiteArgs {
+	/// A manifest (`.json`, `.toml`) or an artifacts directory / solc standard-JSON output.
+	input: PathBuf,
+	/// The node's RPC.
+	#[arg(long, default_value = "ws://127.0.0.1:9944")]
+	url: String,
+	#[command(flatten)]
+	key: KeySource,
+	#[command(flatten)]
+	sending: Sending,
+	#[command(flatten)]
+	overrides: Overrides,
+}
+
 #[derive(Subcommand)]
 enum Command {
 	/// Show the levels, addresses, extrinsics, weight and fees; send nothing.
 	Plan {
-		/// A manifest (`.json`, `.toml`) or an artifacts directory / solc standard-JSON output.
-		input: PathBuf,
-		/// The node's RPC.
-		#[arg(long, default_value = "ws://127.0.0.1:9944")]
-		url: String,
 		#[command(flatten)]
-		key: KeySource,
-		#[command(flatten)]
-		sending: Sending,
-		#[command(flatten)]
-		overrides: Overrides,
+		suite: SuiteArgs,
 	},
 	/// Plan, then deploy the suite and report what became of each contract.
 	Run {
-		/// A manifest (`.json`, `.toml`) or an artifacts directory / solc standard-JSON output.
-		input: PathBuf,
-		/// The node's RPC.
-		#[arg(long, default_value = "ws://127.0.0.1:9944")]
-		url: String,
 		#[command(flatten)]
-		key: KeySource,
-		#[command(flatten)]
-		sending: Sending,
-		#[command(flatten)]
-		overrides: Overrides,
+		suite: SuiteArgs,
 		/// Deploy what can be deployed when a contract fails (its dependents fail with it);
 		/// without it, a failure reverts its batch and nothing after it is sent.
 		#[arg(long)]
@@ -176,23 +174,20 @@ async fn main() -> ExitCode {
 	}
 }
 
-/// The suite `input` describes with `overrides`, prepared for `strategy` against the node at
-/// `url`.
+/// The suite `args` describe, prepared against their node for `mode`, signed by `key`.
 async fn prepared(
-	input: &std::path::Path,
-	overrides: &Overrides,
-	url: &str,
+	args: &SuiteArgs,
 	key: &Keypair,
-	strategy: Strategy,
 	mode: DeployMode,
 ) -> Result<(Prepared, DeployClient), Error> {
-	let (mut requests, artifacts) = read_input(input)?;
-	if let Some(salt) = &overrides.salt {
+	let (mut requests, artifacts) = read_input(&args.input)?;
+	if let Some(salt) = &args.overrides.salt {
 		for request in requests.iter_mut().filter(|request| request.salt.is_none()) {
 			request.salt = Some(salt.clone());
 		}
 	}
-	let client = DeployClient::connect(url).await?;
+	let client = DeployClient::connect(&args.url).await?;
+	let strategy = args.sending.strategy();
 	let prepared = prepare(&client, key, &requests, &artifacts, strategy, mode).await?;
 	Ok((prepared, client))
 }
@@ -203,28 +198,19 @@ fn json(value: &impl serde::Serialize) -> Result<String, String> {
 
 async fn run(cli: Cli) -> Result<(), String> {
 	match cli.command {
-		Command::Plan { input, url, key, sending, overrides } => {
-			let key = key.keypair()?;
-			let (prepared, _) = prepared(
-				&input,
-				&overrides,
-				&url,
-				&key,
-				sending.strategy(),
-				DeployMode::AllOrNothing,
-			)
-			.await
-			.map_err(|e| e.to_string())?;
+		Command::Plan { suite } => {
+			let key = suite.key.keypair()?;
+			let (prepared, _) = prepared(&suite, &key, DeployMode::AllOrNothing)
+				.await
+				.map_err(|e| e.to_string())?;
 			println!("{}", json(&report(&prepared))?);
 			Ok(())
 		},
-		Command::Run { input, url, key, sending, overrides, best_effort, report } => {
-			let key = key.keypair()?;
+		Command::Run { suite, best_effort, report } => {
+			let key = suite.key.keypair()?;
 			let mode = if best_effort { DeployMode::BestEffort } else { DeployMode::AllOrNothing };
 			let (prepared, client) =
-				prepared(&input, &overrides, &url, &key, sending.strategy(), mode)
-					.await
-					.map_err(|e| e.to_string())?;
+				prepared(&suite, &key, mode).await.map_err(|e| e.to_string())?;
 			let bar = ProgressBar::new(prepared.batches.len() as u64);
 			bar.set_style(
 				ProgressStyle::with_template(

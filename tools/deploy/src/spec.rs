@@ -10,7 +10,7 @@
 
 use crate::suite::Suite;
 use pallet_batch_deploy::{
-	placeholder::{placeholder, placeholders, PLACEHOLDER_LEN},
+	placeholder::{placeholder, substitute, PLACEHOLDER_LEN},
 	ContractSpecOf, DependencyRef, Deployer,
 };
 use pex_primitives::NodeIndex;
@@ -63,13 +63,10 @@ pub fn predict_addresses(suite: &Suite, deployer: &AccountId) -> Vec<H160> {
 	addresses
 }
 
-/// `input` with each placeholder replaced by `word(index)` of the contract it names.
+/// `input` with each placeholder replaced by `word(index)` of the contract it names (the
+/// pallet's own substitution, with a word for every index).
 fn rewrite(input: &[u8], word: impl Fn(NodeIndex) -> [u8; PLACEHOLDER_LEN]) -> Vec<u8> {
-	let mut output = input.to_vec();
-	for (offset, index) in placeholders(input) {
-		output[offset..offset + PLACEHOLDER_LEN].copy_from_slice(&word(index));
-	}
-	output
+	substitute(input, |index| Some(word(index))).unwrap_or_else(|| input.to_vec())
 }
 
 /// The batch `batch_deploy` takes for the contracts `batch` of `suite` (suite indices, in batch
