@@ -19,7 +19,10 @@ use pex_deploy::{
 	prepare::prepare,
 	CompiledContract, ContractRequest, DeployClient, Error, Strategy,
 };
-use std::path::{Path, PathBuf};
+use std::{
+	collections::BTreeSet,
+	path::{Path, PathBuf},
+};
 
 const ONE_BATCH: Strategy = Strategy::Batch { max_contracts: 16 };
 
@@ -137,7 +140,12 @@ async fn the_runtime_plans_the_suite_from_either_manifest_and_names_what_it_refu
 		assert_eq!(deployment.contract_address.as_deref(), Some(planned.contract_address.as_str()));
 		assert!(deployment.block_number.is_some_and(|n| n > 0));
 		assert!(deployment.transaction_hash.as_deref().is_some_and(|h| h.starts_with("0x")));
+		// Each deployment's gas is its own: more than a plain transfer's 21,000 (code and
+		// storage deposit), and different per contract (Router's constructor calls Factory).
+		assert!(deployment.gas_used.is_some_and(|gas| gas > 21_000), "{deployment:?}");
 	}
+	let gas: BTreeSet<_> = deployed.deployments.iter().map(|d| d.gas_used).collect();
+	assert_eq!(gas.len(), 3, "three contracts, three gas figures: {gas:?}");
 	answers(deployed).await;
 
 	// One contract per batch, and one per extrinsic all at once: the same addresses as one batch

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use frame_support::{storage::storage_prefix, traits::PalletInfoAccess, weights::Weight};
 use pallet_batch_deploy::{DeployedContract, Deployer, Salt};
 use pallet_revive::{AccountInfo, AddressMapper, Code, ExecConfig, TransactionLimits, H160, H256};
-use sp_runtime::DispatchError;
+use sp_runtime::{DispatchError, SaturatedConversion};
 
 /// The first bytes of every PolkaVM blob; anything else is EVM init code.
 const PVM_MAGIC: [u8; 4] = *b"PVM\0";
@@ -92,7 +92,12 @@ impl Deployer<AccountId> for ReviveDeployer {
 		let code_hash = AccountInfo::<Runtime>::load_contract(&address)
 			.map(|contract| contract.code_hash)
 			.ok_or(pallet_revive::Error::<Runtime>::ContractNotFound)?;
-		Ok(DeployedContract { address, code_hash, weight_used: output.weight_consumed })
+		Ok(DeployedContract {
+			address,
+			code_hash,
+			weight_used: output.weight_consumed,
+			gas_used: output.gas_consumed.saturated_into(),
+		})
 	}
 }
 

@@ -2,8 +2,8 @@
 //! and Charlie).
 
 use crate::{
-	AccountId, AuraConfig, BalancesConfig, GrandpaConfig, ReviveConfig, RuntimeGenesisConfig,
-	SudoConfig, UNIT,
+	AccountId, AuraConfig, BalancesConfig, EthChainIdConfig, GrandpaConfig, ReviveConfig,
+	RuntimeGenesisConfig, SudoConfig, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -13,6 +13,9 @@ use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
+/// The EIP-155 chain id of the presets' chains (Ethereum wallets sign it into every
+/// transaction). A public chain's spec sets its own: `ethChainId.chainId`.
+pub const DEV_ETH_CHAIN_ID: u64 = pallet_eth_chain_id::DEFAULT_CHAIN_ID;
 /// What every funded account starts with.
 pub const ENDOWMENT: u128 = 1_000_000 * UNIT;
 /// The development authorities of the presets, by name: `//Alice`, `//Bob` and `//Charlie`
@@ -45,6 +48,7 @@ fn genesis(endowed: Vec<AccountId>, root: AccountId, authorities: usize) -> Valu
 		sudo: SudoConfig { key: Some(root) },
 		// Deployers through pallet-revive need an H160 mapping: the dev accounts have one.
 		revive: ReviveConfig { mapped_accounts: endowed },
+		eth_chain_id: EthChainIdConfig { chain_id: DEV_ETH_CHAIN_ID },
 	})
 }
 

@@ -18,6 +18,19 @@
 //! conflict. The fee multiplier is constant, so `TransactionPayment::NextFeeMultiplier` is not
 //! written per extrinsic either.
 //!
+//! ## Ethereum transactions
+//!
+//! Ethereum wallets (MetaMask, Foundry) sign transactions for the chain id of the chain spec
+//! (`ethChainId.chainId`, pallet `EthChainId`); a node hands them in as the bare extrinsic
+//! `Revive::eth_transact(payload)` (pallet-revive-eth-rpc does this for wallets). The runtime
+//! recovers the signer, whose account is the H160 followed by twelve `0xEE` bytes (or the
+//! Substrate account mapped to it), checks nonce and chain id, and applies the call with the
+//! same transaction extensions as a signed extrinsic ([`EthExtraImpl`]). The signer pays the
+//! extrinsic's fee as a Substrate signer would (weight fee + length fee, burned), plus storage
+//! deposits; its receipt's `gas_used x effective_gas_price` is that amount in wei (one native
+//! planck is 10^6 wei), rounded up to whole gas. Such a transaction names no account until it is
+//! checked, so the parallel builder runs it alone (it claims all of storage).
+//!
 //! ## Consensus
 //!
 //! Aura authors one block per slot of [`configs::MILLISECS_PER_BLOCK`] (the timestamp
@@ -74,14 +87,16 @@ use sp_version::RuntimeVersion;
 pub use deployer::{padded_empty_contract, ReviveDeployer};
 
 /// The runtime's version. `spec_version` 100 was the first release; 101 bumps a deployer's nonce
-/// once per `batch_deploy`, not once more per contract.
+/// once per `batch_deploy`, not once more per contract; 102 gives pallet-revive its production
+/// configuration (Ethereum transactions pay fees, the chain id comes from the chain spec through
+/// the new `EthChainId` pallet, `COINBASE` is the Aura author).
 #[cfg(not(feature = "increment-spec-version"))]
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("pex"),
 	impl_name: Cow::Borrowed("pex"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -96,7 +111,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("pex"),
 	impl_name: Cow::Borrowed("pex"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -270,4 +285,8 @@ mod runtime {
 	/// Finality.
 	#[runtime::pallet_index(8)]
 	pub type Grandpa = pallet_grandpa;
+
+	/// The EIP-155 chain id Ethereum transactions are signed for, from the chain spec.
+	#[runtime::pallet_index(9)]
+	pub type EthChainId = pallet_eth_chain_id;
 }

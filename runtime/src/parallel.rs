@@ -39,7 +39,8 @@ fn everything() -> AccessSet {
 /// deployment pays its storage deposit to (so batches conflict with one another and form one
 /// group, next to everything else). Calls into a revive contract: the signer
 /// and the callee (the contract may touch more; the builder's validation catches it). Anything
-/// else, inherents and sudo included: all of storage.
+/// else, inherents, sudo and Ethereum transactions (bare `Revive::eth_transact`, whose signer is
+/// only known from its signature) included: all of storage.
 pub fn access_set(xt: &UncheckedExtrinsic) -> AccessSet {
 	let Preamble::Signed(address, _, _) = &xt.0.preamble else { return everything() };
 	let Ok(signer) = <Runtime as frame_system::Config>::Lookup::lookup(address.clone()) else {
@@ -146,9 +147,14 @@ pub fn describe(extrinsics: &[UncheckedExtrinsic]) -> Vec<ExtrinsicInfo> {
 		.iter()
 		.map(|xt| {
 			let info = xt.get_dispatch_info();
+			let weight = match &xt.0.function {
+				RuntimeCall::Revive(pallet_revive::Call::eth_transact { payload }) =>
+					eth_transaction_weight(payload),
+				_ => info.total_weight(),
+			};
 			ExtrinsicInfo {
 				access: access_set(xt),
-				weight: info.total_weight(),
+				weight,
 				class: match info.class {
 					DispatchClass::Normal => ExtrinsicClass::Normal,
 					DispatchClass::Operational => ExtrinsicClass::Operational,
@@ -158,6 +164,24 @@ pub fn describe(extrinsics: &[UncheckedExtrinsic]) -> Vec<ExtrinsicInfo> {
 			}
 		})
 		.collect()
+}
+
+/// The weight an Ethereum transaction (`Revive::eth_transact(payload)`) books once applied,
+/// without the block's base weight per extrinsic (as [`describe`] gives every weight).
+///
+/// `eth_transact` itself declares `Weight::MAX`: it is only the wrapper the runtime turns into
+/// the call the payload asks for, whose weight follows from the transaction's gas limit.
+/// pallet-revive computes that weight as the executive will book it. A payload it cannot read
+/// (not a signed transaction, another chain's, ...) weighs nothing here: the builder then tries
+/// it, the runtime refuses it, and the pool drops it.
+fn eth_transaction_weight(payload: &[u8]) -> frame_support::weights::Weight {
+	use frame_support::dispatch::DispatchClass;
+	let base = <Runtime as frame_system::Config>::BlockWeights::get()
+		.get(DispatchClass::Normal)
+		.base_extrinsic;
+	crate::Revive::eth_pre_dispatch_weight(payload.to_vec())
+		.map(|weight| weight.saturating_sub(base))
+		.unwrap_or_default()
 }
 
 /// Apply `extrinsics` as the block's extrinsics from `first_index` on, each in a storage

@@ -10,11 +10,13 @@
 //!   next block, and advancing the chain by a checked block.
 //! - [`stock`]: a stock node: sc-block-builder's sequential builder and import.
 //! - [`contracts`]: the Solidity suite's deployments and calls.
+//! - [`ethereum`]: Ethereum transactions signed as a wallet signs them.
 //! - [`scenario`]: the workloads (`transfers`, `zipf`, `all-conflict`, `deploy`, `undeclared`,
 //!   `doomed`), each a pure function of its parameters and a seed.
 
 pub mod chain;
 pub mod contracts;
+pub mod ethereum;
 pub mod runtime;
 pub mod scenario;
 pub mod stock;

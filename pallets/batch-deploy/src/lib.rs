@@ -190,6 +190,9 @@ pub mod pallet {
 			address: AddressOf<T>,
 			/// Hash of its code.
 			code_hash: H256,
+			/// What the engine reports the deployment used, in its own gas
+			/// ([`DeployedContract::gas_used`]).
+			gas_used: u64,
 		},
 		/// A contract of a batch was not deployed (only in [`DeployMode::BestEffort`]).
 		ContractFailed {
@@ -640,6 +643,7 @@ pub mod pallet {
 							name: spec.name.clone(),
 							address: contract.address,
 							code_hash: contract.code_hash,
+							gas_used: contract.gas_used,
 						});
 						deployed[index as usize] = Some(contract.address);
 					},

@@ -139,7 +139,9 @@ impl Deployer<u64> for MockDeployer {
 		if code.starts_with(FAILING_CODE) {
 			return Err(DispatchError::Other("mock: constructor reverted"));
 		}
-		Ok(DeployedContract { address, code_hash, weight_used })
+		// The mock's gas: one per byte of code and input.
+		let gas_used = (code.len() + input.len()) as u64;
+		Ok(DeployedContract { address, code_hash, weight_used, gas_used })
 	}
 }
 

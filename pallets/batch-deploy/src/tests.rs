@@ -416,6 +416,8 @@ fn a_suite_deploys_dependencies_first_with_events_in_order() {
 			name: contracts[index as usize].name.clone(),
 			address: plan.addresses[index as usize],
 			code_hash: MockDeployer::code_hash(&contracts[index as usize].code),
+			gas_used: (contracts[index as usize].code.len() +
+				contracts[index as usize].constructor_input.len()) as u64,
 		};
 		assert_eq!(
 			batch_events(),
@@ -588,6 +590,7 @@ fn best_effort_fails_dependents_and_deploys_the_rest() {
 					name: contracts[3].name.clone(),
 					address: plan.addresses[3],
 					code_hash: MockDeployer::code_hash(&contracts[3].code),
+					gas_used: contracts[3].code.len() as u64,
 				},
 				failed(1, as_stored(Error::<Test>::DependencyFailed.into())),
 				failed(2, as_stored(Error::<Test>::DependencyFailed.into())),

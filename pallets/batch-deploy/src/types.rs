@@ -201,6 +201,10 @@ pub struct DeployedContract<Address> {
 	pub code_hash: H256,
 	/// Weight the deployment consumed, constructor included; at most the limit it was given.
 	pub weight_used: Weight,
+	/// What the engine reports the deployment used in its own gas units, weight and storage
+	/// deposit together (pallet-revive: Ethereum gas at the chain's gas price, what a wallet's
+	/// receipt would show); 0 for an engine without gas.
+	pub gas_used: u64,
 }
 
 /// The boundary to a contract engine: predicts and deploys contracts.

@@ -140,7 +140,11 @@ impl pallet_transaction_payment::Config for Runtime {
 	/// Fees are burned: the `()` handler drops the credit, lowering total issuance.
 	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
 	type OperationalFeeMultiplier = ConstU8<5>;
-	type WeightToFee = IdentityFee<Balance>;
+	/// One unit of fee per picosecond of `ref_time` (what `IdentityFee` charged before
+	/// pallet-revive's Ethereum fees needed this type), or the block's share of `proof_size`
+	/// priced alike, whichever is more; with no proof-size limit (a solo chain) that share is
+	/// negligible, so the fee is the `ref_time`.
+	type WeightToFee = pallet_revive::evm::fees::BlockRatioFee<1, 1, Runtime, Balance>;
 	type LengthToFee = IdentityFee<Balance>;
 	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
 	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
@@ -165,25 +169,70 @@ parameter_types! {
 	pub const MaxEthExtrinsicWeight: FixedU128 = FixedU128::from_rational(9, 10);
 }
 
-#[derive_impl(pallet_revive::config_preludes::TestDefaultConfig)]
+/// pallet-revive as a chain with Ethereum wallets runs it: Ethereum transactions
+/// (`Revive::eth_transact`) are charged through pallet-transaction-payment like any extrinsic
+/// ([`pallet_revive::evm::fees::Info`]), the chain id comes from the chain spec
+/// ([`crate::EthChainId`]) and `COINBASE` is the Aura author.
+///
+/// Gas: the gas price is `NextFeeMultiplier` (constant 1) x `NativeToEthRatio` x `GasScale` =
+/// 10^9 wei (1 gwei), and a transaction's gas is its fee (weight fee + length fee + storage
+/// deposit) divided by that price, rounded up; what the rounding adds is burned (`OnBurn`).
 impl pallet_revive::Config for Runtime {
 	type Time = Timestamp;
 	type Balance = Balance;
 	type Currency = Balances;
+	type OnBurn = ();
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type RuntimeOrigin = RuntimeOrigin;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type WeightInfo = pallet_revive::weights::SubstrateWeight<Runtime>;
+	type Precompiles = ();
+	type FindAuthor = AuraAccountAuthor;
+	type DepositPerByte = DepositPerByte;
 	type DepositPerItem = DepositPerItem;
 	type DepositPerChildTrieItem = DepositPerChildTrieItem;
-	type DepositPerByte = DepositPerByte;
 	type CodeHashLockupDepositPercent = CodeHashLockupDepositPercent;
 	type AddressMapper = pallet_revive::AccountId32Mapper<Self>;
+	type AllowEVMBytecode = ConstBool<true>;
 	type UploadOrigin = EnsureSigned<AccountId>;
 	type InstantiateOrigin = EnsureSigned<AccountId>;
-	type AllowEVMBytecode = ConstBool<true>;
-	type ChainId = ConstU64<420_420_999>;
+	/// What a solo chain's node gives the runtime and what pallet-revive's `integrity_test`
+	/// checks its limits against (its defaults; no relay-chain PVF is involved here).
+	type RuntimeMemory = ConstU32<{ 128 * 1024 * 1024 }>;
+	type PVFMemory = ConstU32<{ 512 * 1024 * 1024 }>;
+	type ChainId = crate::EthChainId;
 	/// 12 native decimals against 18 for ETH.
 	type NativeToEthRatio = ConstU32<1_000_000>;
+	type FeeInfo =
+		pallet_revive::evm::fees::Info<crate::Address, crate::Signature, crate::EthExtraImpl>;
+	/// Storage deposits in the native token, held on the payer's account.
+	type Deposit = ();
 	type MaxEthExtrinsicWeight = MaxEthExtrinsicWeight;
-	type FindAuthor = ();
-	type OnBurn = ();
+	type DebugEnabled = ConstBool<false>;
+	/// Accounts map themselves (`Revive::map_account`); the development presets map the dev
+	/// accounts at genesis.
+	type AutoMap = ConstBool<false>;
+	/// A gas price of 1 gwei (see above), as on Asset Hub.
+	type GasScale = ConstU32<1_000>;
+}
+
+impl pallet_eth_chain_id::Config for Runtime {}
+
+/// The account of the block's Aura author: Aura's pre-runtime digest names the slot, the slot
+/// the authority, and an authority's sr25519 key is its account (`AccountId32` of the public
+/// key), as for the dev accounts. `None` when the digest has no Aura slot.
+pub struct AuraAccountAuthor;
+
+impl frame_support::traits::FindAuthor<AccountId> for AuraAccountAuthor {
+	fn find_author<'a, I>(digests: I) -> Option<AccountId>
+	where
+		I: 'a + IntoIterator<Item = (sp_runtime::ConsensusEngineId, &'a [u8])>,
+	{
+		let index = <crate::Aura as frame_support::traits::FindAuthor<u32>>::find_author(digests)?;
+		let authority = pallet_aura::Authorities::<Runtime>::get().get(index as usize)?.clone();
+		Some(AccountId::from(sp_core::sr25519::Public::from(authority)))
+	}
 }
 
 parameter_types! {

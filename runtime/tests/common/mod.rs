@@ -23,11 +23,17 @@ pub fn development() -> sp_io::TestExternalities {
 /// Externalities holding the genesis state of preset `name`: the preset (a patch) merged into
 /// the default config, as a node's chain spec builder does.
 pub fn preset(name: &str) -> sp_io::TestExternalities {
-	let patch: serde_json::Value =
+	preset_with(name, serde_json::json!({}))
+}
+
+/// As [`preset`], with `patch` merged over the preset (as a chain spec edited by its operator).
+pub fn preset_with(name: &str, patch: serde_json::Value) -> sp_io::TestExternalities {
+	let preset: serde_json::Value =
 		serde_json::from_slice(&get_preset(&PresetId::from(name)).expect("the preset exists"))
 			.expect("the preset is JSON");
 	let mut config =
 		serde_json::to_value(RuntimeGenesisConfig::default()).expect("the default serializes");
+	merge(&mut config, preset);
 	merge(&mut config, patch);
 	let mut ext = sp_io::TestExternalities::new_empty();
 	ext.execute_with(|| {

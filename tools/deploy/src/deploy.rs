@@ -41,8 +41,9 @@ pub struct Deployment {
 	pub transaction_hash: Option<String>,
 	/// The block that included it, if it was sent.
 	pub block_number: Option<u64>,
-	/// Gas of this contract alone: not reported by the pallet, so always `None`; the weight of
-	/// each extrinsic is in the report's `weight_ref_time`.
+	/// Gas of this contract's deployment alone, if deployed: pallet-revive's Ethereum gas of
+	/// its weight and storage deposit at the chain's gas price (what a wallet's receipt of the
+	/// same deployment would show, without the extrinsic's own base and length fee).
 	pub gas_used: Option<u64>,
 	/// Why it was not deployed, in words (the pallet's or the contract engine's error).
 	pub error: Option<String>,
@@ -142,14 +143,23 @@ async fn wait(watch: &mut Watch, finalized: bool) -> Result<InBlock, ClientError
 	Err(ClientError::Rpc("the node stopped reporting on the extrinsic".into()))
 }
 
+/// A contract the chain deployed, as its `ContractDeployed` event tells.
+#[derive(Clone)]
+struct Deployed {
+	/// Its address (`0x`, 20 bytes).
+	address: String,
+	/// The engine's gas of its deployment (pallet-revive: Ethereum gas, weight and deposit).
+	gas_used: u64,
+}
+
 /// What one extrinsic did.
 struct Landed {
 	/// Its hash.
 	hash: String,
 	/// Its block's hash and number.
 	block: (sp_core::H256, u64),
-	/// Per contract of the extrinsic (batch positions): its address, or why it failed.
-	outcomes: Vec<Result<String, String>>,
+	/// Per contract of the extrinsic (batch positions): what was deployed, or why it failed.
+	outcomes: Vec<Result<Deployed, String>>,
 	/// Its actual `ref_time`, if it succeeded.
 	weight: Option<u64>,
 }
@@ -163,7 +173,7 @@ async fn landed(
 	let block_hash = in_block.block_hash();
 	let number = client.api().at_block(block_hash).await.map_err(rpc_error)?.block_number();
 	let events = in_block.fetch_events().await.map_err(rpc_error)?;
-	let mut outcomes: Vec<Option<Result<String, String>>> = vec![None; contracts];
+	let mut outcomes: Vec<Option<Result<Deployed, String>>> = vec![None; contracts];
 	let mut failed = None;
 	let mut weight = None;
 	for event in events.iter() {
@@ -178,10 +188,11 @@ async fn landed(
 			RuntimeEvent::BatchDeploy(pallet_batch_deploy::Event::ContractDeployed {
 				index,
 				address,
+				gas_used,
 				..
 			}) =>
 				if let Some(slot) = outcomes.get_mut(index as usize) {
-					*slot = Some(Ok(format!("{address:?}")));
+					*slot = Some(Ok(Deployed { address: format!("{address:?}"), gas_used }));
 				},
 			RuntimeEvent::BatchDeploy(pallet_batch_deploy::Event::ContractFailed {
 				index,
@@ -324,7 +335,7 @@ pub async fn deploy(
 		progress(Progress::Finalized { extrinsic: at });
 	}
 	// Per contract: the extrinsic that carried it (and landed) and its outcome there.
-	let mut results: Vec<Option<(&Landed, &Result<String, String>)>> =
+	let mut results: Vec<Option<(&Landed, &Result<Deployed, String>)>> =
 		vec![None; suite.contracts.len()];
 	for (contracts, landed) in carried.iter().zip(&landed_in) {
 		if let Some(landed) = landed {
@@ -341,10 +352,10 @@ pub async fn deploy(
 		.enumerate()
 		.map(|(index, contract)| {
 			let sent = results[index].map(|(landed, outcome)| (landed, outcome.clone()));
-			let (status, contract_address, error, transaction_hash, block_number) = match sent {
-				Some((landed, Ok(address))) => (
+			let (status, deployed, error, transaction_hash, block_number) = match sent {
+				Some((landed, Ok(deployed))) => (
 					"deployed",
-					Some(address),
+					Some(deployed),
 					None,
 					Some(landed.hash.clone()),
 					Some(landed.block.1),
@@ -362,10 +373,10 @@ pub async fn deploy(
 			Deployment {
 				contract_name: contract.name.clone(),
 				status,
-				contract_address,
+				contract_address: deployed.as_ref().map(|deployed| deployed.address.clone()),
 				transaction_hash,
 				block_number,
-				gas_used: None,
+				gas_used: deployed.map(|deployed| deployed.gas_used),
 				error,
 			}
 		})
