@@ -2,8 +2,8 @@
 //! and Charlie).
 
 use crate::{
-	AccountId, AuraConfig, BalancesConfig, EthChainIdConfig, GrandpaConfig, ReviveConfig,
-	RuntimeGenesisConfig, SudoConfig, UNIT,
+	governance_periods::GovernancePeriods, AccountId, AuraConfig, BalancesConfig, EthChainIdConfig,
+	GovernancePeriodsConfig, GrandpaConfig, ReviveConfig, RuntimeGenesisConfig, SudoConfig, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -35,7 +35,12 @@ pub fn authority_keys(count: usize) -> Vec<(AuraId, GrandpaId)> {
 		.collect()
 }
 
-fn genesis(endowed: Vec<AccountId>, root: AccountId, authorities: usize) -> Value {
+fn genesis(
+	endowed: Vec<AccountId>,
+	root: AccountId,
+	authorities: usize,
+	periods: GovernancePeriods,
+) -> Value {
 	let keys = authority_keys(authorities);
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		aura: AuraConfig { authorities: keys.iter().map(|(aura, _)| aura.clone()).collect() },
@@ -49,26 +54,30 @@ fn genesis(endowed: Vec<AccountId>, root: AccountId, authorities: usize) -> Valu
 		// Deployers through pallet-revive need an H160 mapping: the dev accounts have one.
 		revive: ReviveConfig { mapped_accounts: endowed },
 		eth_chain_id: EthChainIdConfig { chain_id: DEV_ETH_CHAIN_ID },
+		governance_periods: GovernancePeriodsConfig { periods },
 	})
 }
 
 /// The twelve well-known development accounts (Alice to Ferdie and their stashes), funded and
-/// mapped; Alice is root and the only authority.
+/// mapped; Alice is root and the only authority; referenda decided within a few blocks.
 fn development() -> Value {
 	genesis(
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
 		1,
+		GovernancePeriods::Development,
 	)
 }
 
 /// A local test network: only the six validator-style dev accounts (Alice to Ferdie, no stash
-/// accounts) are funded and mapped; Alice is root; Alice, Bob and Charlie are authorities.
+/// accounts) are funded and mapped; Alice is root; Alice, Bob and Charlie are authorities;
+/// referenda take production periods (days).
 fn local_testnet() -> Value {
 	genesis(
 		Sr25519Keyring::invulnerable().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
 		3,
+		GovernancePeriods::Production,
 	)
 }
 

@@ -41,6 +41,12 @@
 //!
 //! ## Upgrades
 //!
+//! Through governance: a referendum on the Root track (pallet-referenda, conviction voting)
+//! whose call is `system.authorize_upgrade(code_hash)`; once the scheduler enacts it, anyone
+//! submits `system.apply_authorized_upgrade(blob)`. The tracks' periods are production ones
+//! (days, the `local_testnet` preset) unless genesis chose development ones
+//! (`governancePeriods.periods`, a few blocks: the `development` preset). Sudo is still root in
+//! both presets:
 //! `sudo(sudo_unchecked_weight(system.set_code(blob)))` replaces the runtime (frame-system's
 //! benchmarked weight of `set_code`, 164 s, exceeds any block, so sudo must name a weight). Raise
 //! [`VERSION`]'s `spec_version` with every release that changes behaviour, and
@@ -74,6 +80,7 @@ pub mod apis;
 pub mod configs;
 mod deployer;
 pub mod genesis_config_presets;
+pub mod governance_periods;
 pub mod parallel;
 
 use alloc::{borrow::Cow, vec::Vec};
@@ -89,14 +96,15 @@ pub use deployer::{padded_empty_contract, ReviveDeployer};
 /// The runtime's version. `spec_version` 100 was the first release; 101 bumps a deployer's nonce
 /// once per `batch_deploy`, not once more per contract; 102 gives pallet-revive its production
 /// configuration (Ethereum transactions pay fees, the chain id comes from the chain spec through
-/// the new `EthChainId` pallet, `COINBASE` is the Aura author).
+/// the new `EthChainId` pallet, `COINBASE` is the Aura author); 103 adds governance (referenda
+/// on a Root track, conviction voting, preimages, the scheduler; periods chosen by genesis).
 #[cfg(not(feature = "increment-spec-version"))]
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("pex"),
 	impl_name: Cow::Borrowed("pex"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -111,7 +119,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("pex"),
 	impl_name: Cow::Borrowed("pex"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -289,4 +297,24 @@ mod runtime {
 	/// The EIP-155 chain id Ethereum transactions are signed for, from the chain spec.
 	#[runtime::pallet_index(9)]
 	pub type EthChainId = pallet_eth_chain_id;
+
+	/// Calls (and code) by hash, for referenda.
+	#[runtime::pallet_index(10)]
+	pub type Preimage = pallet_preimage;
+
+	/// Enacts what referenda approved, when they say.
+	#[runtime::pallet_index(11)]
+	pub type Scheduler = pallet_scheduler;
+
+	/// Referenda on tracks (OpenGov).
+	#[runtime::pallet_index(12)]
+	pub type Referenda = pallet_referenda;
+
+	/// Votes with conviction (longer locks, more weight).
+	#[runtime::pallet_index(13)]
+	pub type ConvictionVoting = pallet_conviction_voting;
+
+	/// The referendum periods genesis chose (production or development).
+	#[runtime::pallet_index(14)]
+	pub type GovernancePeriods = crate::governance_periods;
 }

@@ -218,22 +218,6 @@ fn hex(bytes: &[u8]) -> String {
 	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Reports this runtime's version with a higher `spec_version` for any blob: what a real
-/// upgrade's blob would report (natively, the runtime cannot read a blob's version itself).
-struct NextVersion;
-
-impl sp_core::traits::ReadRuntimeVersion for NextVersion {
-	fn read_runtime_version(
-		&self,
-		_wasm_code: &[u8],
-		_ext: &mut dyn sp_externalities::Externalities,
-	) -> Result<Vec<u8>, String> {
-		let mut version = pex_runtime::VERSION;
-		version.spec_version += 1;
-		Ok(codec::Encode::encode(&version))
-	}
-}
-
 #[test]
 fn governance_upgrades_the_runtime_with_set_code() {
 	let blob = pex_runtime::WASM_BINARY.expect("the WASM blob is built (unset SKIP_WASM_BUILD)");

@@ -1,5 +1,7 @@
 //! The configuration of every pallet of the runtime.
 
+mod governance;
+
 use crate::{
 	AccountId, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
@@ -218,6 +220,8 @@ impl pallet_revive::Config for Runtime {
 }
 
 impl pallet_eth_chain_id::Config for Runtime {}
+
+impl crate::governance_periods::Config for Runtime {}
 
 /// The account of the block's Aura author: Aura's pre-runtime digest names the slot, the slot
 /// the authority, and an authority's sr25519 key is its account (`AccountId32` of the public

@@ -139,3 +139,19 @@ pub fn transfer(dest: Sr25519Keyring, amount: u128) -> RuntimeCall {
 pub fn len(xt: &UncheckedExtrinsic) -> usize {
 	xt.encoded_size()
 }
+
+/// Reports this runtime's version with a higher `spec_version` for any blob: what a real
+/// upgrade's blob would report (natively, the runtime cannot read a blob's version itself).
+pub struct NextVersion;
+
+impl sp_core::traits::ReadRuntimeVersion for NextVersion {
+	fn read_runtime_version(
+		&self,
+		_wasm_code: &[u8],
+		_ext: &mut dyn sp_externalities::Externalities,
+	) -> Result<Vec<u8>, String> {
+		let mut version = pex_runtime::VERSION;
+		version.spec_version += 1;
+		Ok(codec::Encode::encode(&version))
+	}
+}

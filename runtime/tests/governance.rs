@@ -1,0 +1,158 @@
+//! Runtime upgrades through governance, run natively block by block: a referendum on the Root
+//! track authorizes a code hash (`System::authorize_upgrade`), the scheduler enacts it, and
+//! anyone applies the blob (`System::apply_authorized_upgrade`); a blob of another hash is
+//! refused.
+
+mod common;
+
+use codec::Encode;
+use common::*;
+use frame_support::traits::{schedule::DispatchTime, Bounded, UnfilteredDispatchable};
+use pex_runtime::{
+	Executive, OriginCaller, Runtime, RuntimeCall, RuntimeOrigin, UncheckedExtrinsic, UNIT,
+};
+use sp_core::H256;
+use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve};
+use sp_runtime::traits::Header as _;
+
+/// A chain run block by block: each block in its own Aura slot, with its timestamp inherent.
+struct Blocks {
+	parent: H256,
+	number: u32,
+	nonces: std::collections::HashMap<Sr25519Keyring, u32>,
+}
+
+impl Blocks {
+	fn new() -> Self {
+		Self {
+			parent: frame_system::Pallet::<Runtime>::block_hash(0),
+			number: 0,
+			nonces: Default::default(),
+		}
+	}
+
+	/// `call` signed by `who` with its next nonce.
+	fn signed(&mut self, who: Sr25519Keyring, call: RuntimeCall) -> UncheckedExtrinsic {
+		let nonce = self.nonces.entry(who).or_default();
+		let xt = signed(who, *nonce, call);
+		*nonce += 1;
+		xt
+	}
+
+	/// The next block with `extrinsics`, each of which must apply and succeed.
+	fn block(&mut self, extrinsics: Vec<UncheckedExtrinsic>) {
+		self.number += 1;
+		let header = pex_runtime::Header::new(
+			self.number,
+			Default::default(),
+			Default::default(),
+			self.parent,
+			aura_digest(self.number.into()),
+		);
+		Executive::initialize_block(&header);
+		let now = u64::from(self.number) * 6_000;
+		let timestamp = bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set { now }));
+		assert_eq!(Executive::apply_extrinsic(timestamp), Ok(Ok(())));
+		for xt in extrinsics {
+			assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())), "block {}", self.number);
+		}
+		self.parent = Executive::finalize_block().hash();
+	}
+}
+
+fn authorize(hash: H256) -> Bounded<RuntimeCall, sp_runtime::traits::BlakeTwo256> {
+	let call = RuntimeCall::System(frame_system::Call::authorize_upgrade { code_hash: hash });
+	Bounded::Inline(call.encode().try_into().expect("authorize_upgrade is small"))
+}
+
+/// Alice's referendum 0 on the Root track to authorize `hash`, with its decision deposit.
+fn referendum(chain: &mut Blocks, hash: H256) -> Vec<UncheckedExtrinsic> {
+	let submit = RuntimeCall::Referenda(pallet_referenda::Call::submit {
+		proposal_origin: Box::new(OriginCaller::system(frame_system::RawOrigin::Root)),
+		proposal: authorize(hash),
+		enactment_moment: DispatchTime::After(1),
+	});
+	let deposit =
+		RuntimeCall::Referenda(pallet_referenda::Call::place_decision_deposit { index: 0 });
+	vec![chain.signed(Alice, submit), chain.signed(Alice, deposit)]
+}
+
+/// A vote on referendum `index`, `aye` or nay, of `balance` with conviction 1x.
+fn vote(index: u32, aye: bool, balance: u128) -> RuntimeCall {
+	use pallet_conviction_voting::{AccountVote, Conviction, Vote};
+	RuntimeCall::ConvictionVoting(pallet_conviction_voting::Call::vote {
+		poll_index: index,
+		vote: AccountVote::Standard {
+			vote: Vote { aye, conviction: Conviction::Locked1x },
+			balance,
+		},
+	})
+}
+
+#[test]
+fn a_referendum_authorizes_an_upgrade_that_anyone_applies_and_only_with_that_blob() {
+	let blob = pex_runtime::next_release::WASM_BINARY.expect("the next release is built");
+	let hash = H256(sp_io::hashing::blake2_256(blob));
+	let mut ext = development();
+	ext.register_extension(sp_core::traits::ReadRuntimeVersionExt::new(NextVersion));
+	ext.execute_with(|| {
+		let mut chain = Blocks::new();
+		// Given a referendum on the Root track to authorize the next release's hash, its decision
+		// deposit placed, and five accounts voting aye with most of their balance.
+		let mut first = referendum(&mut chain, hash);
+		for who in [Alice, Bob, Charlie, Dave, Eve] {
+			first.push(chain.signed(who, vote(0, true, 900_000 * UNIT)));
+		}
+		chain.block(first);
+		assert!(frame_system::Pallet::<Runtime>::authorized_upgrade().is_none());
+
+		// When blocks pass, the referendum is decided, confirmed and enacted.
+		while frame_system::Pallet::<Runtime>::authorized_upgrade().is_none() {
+			assert!(chain.number < 30, "not enacted within 30 blocks (development periods)");
+			chain.block(vec![]);
+		}
+		assert!(matches!(
+			pallet_referenda::ReferendumInfoFor::<Runtime>::get(0),
+			Some(pallet_referenda::ReferendumInfo::Approved(..))
+		));
+
+		// Then a blob of another hash is refused, and the authorized one applied by anyone.
+		let other = RuntimeCall::System(frame_system::Call::apply_authorized_upgrade {
+			code: [blob, b"!"].concat(),
+		});
+		let refused = other.dispatch_bypass_filter(RuntimeOrigin::none());
+		assert_eq!(
+			refused.map_err(|error| error.error),
+			Err(frame_system::Error::<Runtime>::Unauthorized.into())
+		);
+		let apply = RuntimeCall::System(frame_system::Call::apply_authorized_upgrade {
+			code: blob.to_vec(),
+		});
+		assert!(apply.dispatch_bypass_filter(RuntimeOrigin::none()).is_ok());
+		assert_eq!(sp_io::storage::get(b":code").as_deref(), Some(blob));
+	});
+}
+
+#[test]
+fn a_referendum_voted_down_changes_nothing() {
+	let blob = pex_runtime::next_release::WASM_BINARY.expect("the next release is built");
+	let hash = H256(sp_io::hashing::blake2_256(blob));
+	development().execute_with(|| {
+		let mut chain = Blocks::new();
+		let mut first = referendum(&mut chain, hash);
+		first.push(chain.signed(Alice, vote(0, true, 100_000 * UNIT)));
+		for who in [Bob, Charlie, Dave, Eve] {
+			first.push(chain.signed(who, vote(0, false, 900_000 * UNIT)));
+		}
+		chain.block(first);
+		while !matches!(
+			pallet_referenda::ReferendumInfoFor::<Runtime>::get(0),
+			Some(pallet_referenda::ReferendumInfo::Rejected(..))
+		) {
+			assert!(chain.number < 30, "not rejected within 30 blocks (development periods)");
+			chain.block(vec![]);
+		}
+		assert!(frame_system::Pallet::<Runtime>::authorized_upgrade().is_none());
+		assert_ne!(sp_io::storage::get(b":code").as_deref(), Some(blob));
+	});
+}
