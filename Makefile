@@ -67,17 +67,24 @@ docs:
 
 # Builds the runtime's WASM blob: target/debug/wbuild/pex-runtime/pex_runtime.wasm
 # Then each pallet again with `runtime-benchmarks` and `try-runtime`, on its own (a workspace-wide
-# feature would change the runtime and its blob), so its benchmarks and invariants run as tests.
+# feature would change the runtime and its blob), so its benchmarks, invariants and migrations'
+# checks run as tests.
 PALLET_FEATURES := --features runtime-benchmarks,try-runtime
+# And the runtime's migrations through try-runtime (runtime/tests/migration.rs), natively: the
+# test needs no blob, and building one with `try-runtime` would change it.
+RUNTIME_MIGRATIONS := SKIP_WASM_BUILD=1
+RUNTIME_MIGRATIONS_TEST := -p pex-runtime --features try-runtime --test migration
 
 unit-tests:
 ifeq ($(NEXTEST),yes)
 	cargo nextest run --workspace --no-fail-fast
 	cargo nextest run -p pallet-batch-deploy $(PALLET_FEATURES) --no-fail-fast
+	$(RUNTIME_MIGRATIONS) cargo nextest run $(RUNTIME_MIGRATIONS_TEST) --no-fail-fast
 	cargo test --workspace --doc
 else
 	cargo test --workspace --no-fail-fast
 	cargo test -p pallet-batch-deploy $(PALLET_FEATURES) --no-fail-fast
+	$(RUNTIME_MIGRATIONS) cargo test $(RUNTIME_MIGRATIONS_TEST) --no-fail-fast
 endif
 
 # One polkadot-sdk release line: no crate of polkadot-sdk may appear in two versions. (`cargo tree

@@ -37,7 +37,7 @@ pub fn authority_keys(count: usize) -> Vec<(AuraId, GrandpaId)> {
 
 fn genesis(
 	endowed: Vec<AccountId>,
-	root: AccountId,
+	root: Option<AccountId>,
 	authorities: usize,
 	periods: GovernancePeriods,
 ) -> Value {
@@ -50,7 +50,7 @@ fn genesis(
 		balances: BalancesConfig {
 			balances: endowed.iter().cloned().map(|account| (account, ENDOWMENT)).collect(),
 		},
-		sudo: SudoConfig { key: Some(root) },
+		sudo: SudoConfig { key: root },
 		// Deployers through pallet-revive need an H160 mapping: the dev accounts have one.
 		revive: ReviveConfig { mapped_accounts: endowed },
 		eth_chain_id: EthChainIdConfig { chain_id: DEV_ETH_CHAIN_ID },
@@ -59,23 +59,25 @@ fn genesis(
 }
 
 /// The twelve well-known development accounts (Alice to Ferdie and their stashes), funded and
-/// mapped; Alice is root and the only authority; referenda decided within a few blocks.
+/// mapped; Alice holds the sudo key and is the only authority; referenda decided within a few
+/// blocks.
 fn development() -> Value {
 	genesis(
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
-		Sr25519Keyring::Alice.to_account_id(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
 		1,
 		GovernancePeriods::Development,
 	)
 }
 
 /// A local test network: only the six validator-style dev accounts (Alice to Ferdie, no stash
-/// accounts) are funded and mapped; Alice is root; Alice, Bob and Charlie are authorities;
-/// referenda take production periods (days).
+/// accounts) are funded and mapped; Alice, Bob and Charlie are authorities; referenda take
+/// production periods (days). No sudo key: as on a production chain, governance is the only
+/// root.
 fn local_testnet() -> Value {
 	genesis(
 		Sr25519Keyring::invulnerable().map(|k| k.to_account_id()).collect(),
-		Sr25519Keyring::Alice.to_account_id(),
+		None,
 		3,
 		GovernancePeriods::Production,
 	)

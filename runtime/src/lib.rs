@@ -82,6 +82,7 @@ mod deployer;
 pub mod genesis_config_presets;
 pub mod governance_periods;
 pub mod parallel;
+pub mod parameters;
 
 use alloc::{borrow::Cow, vec::Vec};
 use sp_runtime::{
@@ -97,17 +98,20 @@ pub use deployer::{padded_empty_contract, ReviveDeployer};
 /// once per `batch_deploy`, not once more per contract; 102 gives pallet-revive its production
 /// configuration (Ethereum transactions pay fees, the chain id comes from the chain spec through
 /// the new `EthChainId` pallet, `COINBASE` is the Aura author); 103 adds governance (referenda
-/// on a Root track, conviction voting, preimages, the scheduler; periods chosen by genesis).
+/// on a Root track, conviction voting, preimages, the scheduler; periods chosen by genesis); 104
+/// gives batch limits a limit on a batch's code (`max_batch_code_len`, storage version 1 of
+/// pallet-batch-deploy, migrated by [`Migrations`]; `set_limits` takes it, hence
+/// `transaction_version` 2).
 #[cfg(not(feature = "increment-spec-version"))]
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("pex"),
 	impl_name: Cow::Borrowed("pex"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -119,10 +123,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("pex"),
 	impl_name: Cow::Borrowed("pex"),
 	authoring_version: 1,
-	spec_version: 104,
+	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -209,13 +213,18 @@ pub type UncheckedExtrinsic =
 	pallet_revive::evm::runtime::UncheckedExtrinsic<Address, Signature, EthExtraImpl>;
 /// The payload a transaction's signature covers.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
-/// Runs blocks: dispatches extrinsics to the pallets.
+/// The storage migrations this release runs on an upgrade, oldest first. Each runs once: only
+/// while its pallet's on-chain storage version is the one it migrates from.
+pub type Migrations = (pallet_batch_deploy::migrations::v1::MigrateV0ToV1<Runtime>,);
+
+/// Runs blocks: dispatches extrinsics to the pallets, and [`Migrations`] on an upgrade.
 pub type Executive = frame_executive::Executive<
 	Runtime,
 	Block,
 	frame_system::ChainContext<Runtime>,
 	Runtime,
 	AllPalletsWithSystem,
+	Migrations,
 >;
 
 /// Types the node needs without knowing the runtime's calls.
@@ -274,7 +283,7 @@ mod runtime {
 	#[runtime::pallet_index(3)]
 	pub type TransactionPayment = pallet_transaction_payment;
 
-	/// Governance, for now: one root key.
+	/// A root key for development chains (the `development` preset's Alice); no key elsewhere.
 	#[runtime::pallet_index(4)]
 	pub type Sudo = pallet_sudo;
 
@@ -317,4 +326,8 @@ mod runtime {
 	/// The referendum periods genesis chose (production or development).
 	#[runtime::pallet_index(14)]
 	pub type GovernancePeriods = crate::governance_periods;
+
+	/// Chain parameters and the origin of the `parameters` track.
+	#[runtime::pallet_index(15)]
+	pub type Parameters = crate::parameters;
 }

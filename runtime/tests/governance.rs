@@ -156,3 +156,105 @@ fn a_referendum_voted_down_changes_nothing() {
 		assert_ne!(sp_io::storage::get(b":code").as_deref(), Some(blob));
 	});
 }
+
+/// Alice's referendum on the parameters track for `call` (inline), with its decision deposit.
+fn parameters_referendum(
+	chain: &mut Blocks,
+	index: u32,
+	call: RuntimeCall,
+) -> Vec<UncheckedExtrinsic> {
+	let submit = RuntimeCall::Referenda(pallet_referenda::Call::submit {
+		proposal_origin: Box::new(OriginCaller::Parameters(
+			pex_runtime::parameters::Origin::Parameters,
+		)),
+		proposal: Bounded::Inline(call.encode().try_into().expect("the call is small")),
+		enactment_moment: DispatchTime::After(1),
+	});
+	let deposit = RuntimeCall::Referenda(pallet_referenda::Call::place_decision_deposit { index });
+	vec![chain.signed(Alice, submit), chain.signed(Alice, deposit)]
+}
+
+#[test]
+fn the_parameters_track_sets_limits_and_compute_time_but_cannot_upgrade() {
+	use pallet_batch_deploy::BatchLimits;
+	use pex_runtime::{configs::BlockComputeMillis, BatchDeploy};
+	let hash = H256::repeat_byte(7);
+	development().execute_with(|| {
+		let mut chain = Blocks::new();
+		// Given three referenda on the parameters track, each voted aye by five accounts: lower
+		// the batch limits, raise the block's compute time, and authorize an upgrade.
+		let limits = BatchLimits { max_contracts: 2, ..BatchDeploy::max_limits() };
+		let calls = [
+			RuntimeCall::BatchDeploy(pallet_batch_deploy::Call::set_limits { limits }),
+			RuntimeCall::Parameters(pex_runtime::parameters::Call::set_block_compute_millis {
+				millis: 3_000,
+			}),
+			RuntimeCall::System(frame_system::Call::authorize_upgrade { code_hash: hash }),
+		];
+		let mut first = Vec::new();
+		for (index, call) in (0..).zip(calls) {
+			first.extend(parameters_referendum(&mut chain, index, call));
+		}
+		for who in [Alice, Bob, Charlie, Dave, Eve] {
+			for index in 0..3 {
+				first.push(chain.signed(who, vote(index, true, 900_000 * UNIT)));
+			}
+		}
+		chain.block(first);
+		assert_eq!(BlockComputeMillis::get(), 2_000);
+
+		// When blocks pass, all three pass and are enacted with the parameters origin.
+		let mut refused_upgrade = false;
+		while BatchDeploy::limits() != limits ||
+			BlockComputeMillis::get() != 3_000 ||
+			!refused_upgrade
+		{
+			assert!(chain.number < 30, "not enacted within 30 blocks (development periods)");
+			chain.block(vec![]);
+			refused_upgrade |= frame_system::Pallet::<Runtime>::events().iter().any(|record| {
+				matches!(
+					&record.event,
+					pex_runtime::RuntimeEvent::Scheduler(pallet_scheduler::Event::Dispatched {
+						result: Err(sp_runtime::DispatchError::BadOrigin),
+						..
+					})
+				)
+			});
+		}
+		for index in 0..3 {
+			assert!(matches!(
+				pallet_referenda::ReferendumInfoFor::<Runtime>::get(index),
+				Some(pallet_referenda::ReferendumInfo::Approved(..))
+			));
+		}
+		// Then the limits and the compute time changed; the upgrade, which needs Root, did not.
+		assert!(frame_system::Pallet::<Runtime>::authorized_upgrade().is_none());
+		assert_eq!(
+			pex_runtime::configs::RuntimeBlockWeights::get().max_block.ref_time(),
+			3_000 * frame_support::weights::constants::WEIGHT_REF_TIME_PER_MILLIS
+		);
+	});
+}
+
+#[test]
+fn only_root_and_the_parameters_track_set_the_compute_time_and_only_in_range() {
+	use pex_runtime::{configs::BlockComputeMillis, parameters, Parameters};
+	development().execute_with(|| {
+		let set =
+			|origin: RuntimeOrigin, millis| Parameters::set_block_compute_millis(origin, millis);
+		assert!(set(RuntimeOrigin::signed(Alice.to_account_id()), 3_000).is_err());
+		assert!(set(RuntimeOrigin::none(), 3_000).is_err());
+		assert_eq!(
+			set(RuntimeOrigin::root(), 99),
+			Err(parameters::Error::<Runtime>::ComputeMillisOutOfRange.into())
+		);
+		assert_eq!(
+			set(RuntimeOrigin::root(), 60_001),
+			Err(parameters::Error::<Runtime>::ComputeMillisOutOfRange.into())
+		);
+		assert_eq!(BlockComputeMillis::get(), 2_000);
+		assert!(set(RuntimeOrigin::root(), 100).is_ok());
+		assert!(set(parameters::Origin::Parameters.into(), 60_000).is_ok());
+		assert_eq!(BlockComputeMillis::get(), 60_000);
+	});
+}

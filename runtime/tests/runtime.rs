@@ -7,7 +7,7 @@ use frame_support::{storage::storage_prefix, traits::PalletInfoAccess};
 use pex_primitives::{hot_key_for, AccessKey, AccessSet, MergeRule};
 use pex_runtime::{
 	genesis_config_presets::ENDOWMENT, parallel, Balances, Executive, Runtime, RuntimeCall,
-	RuntimeEvent, System, UNIT,
+	RuntimeEvent, RuntimeOrigin, System, UNIT,
 };
 use sp_keyring::Sr25519Keyring::{
 	Alice, AliceStash, Bob, BobStash, Charlie, CharlieStash, Dave, DaveStash, Eve, EveStash,
@@ -33,7 +33,7 @@ fn the_development_preset_funds_and_maps_the_dev_accounts_and_makes_alice_root()
 }
 
 #[test]
-fn the_local_testnet_preset_funds_only_alice_to_ferdie() {
+fn the_local_testnet_preset_funds_only_alice_to_ferdie_and_has_no_sudo_key() {
 	let stashes = [AliceStash, BobStash, CharlieStash, DaveStash, EveStash, FerdieStash];
 	preset("local_testnet").execute_with(|| {
 		for who in [Alice, Bob, Charlie, Dave, Eve, Ferdie] {
@@ -42,7 +42,12 @@ fn the_local_testnet_preset_funds_only_alice_to_ferdie() {
 		for who in stashes {
 			assert_eq!(Balances::free_balance(who.to_account_id()), 0);
 		}
-		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Alice.to_account_id()));
+		// Governance is the only root: no account can sudo.
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
+		let call = Box::new(RuntimeCall::System(frame_system::Call::remark { remark: vec![] }));
+		assert!(
+			pex_runtime::Sudo::sudo(RuntimeOrigin::signed(Alice.to_account_id()), call).is_err()
+		);
 	});
 	let issuance = |mut ext: sp_io::TestExternalities| ext.execute_with(Balances::total_issuance);
 	// Besides the endowments, genesis funds the same system accounts in both.

@@ -10,7 +10,10 @@ use super::*;
 use crate::{placeholder::placeholder, Pallet as BatchDeploy};
 use alloc::{boxed::Box, vec::Vec};
 use frame_benchmarking::v2::*;
-use frame_support::{traits::Get, BoundedVec};
+use frame_support::{
+	traits::{EnsureOrigin, Get},
+	BoundedVec,
+};
 use frame_system::RawOrigin;
 
 /// A deep chain of `count` contracts, `code` bytes of code in all, `extra_edges` more dependency
@@ -111,13 +114,16 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn set_limits() {
+	fn set_limits() -> Result<(), BenchmarkError> {
 		let limits = BatchDeploy::<T>::max_limits();
+		let origin =
+			T::LimitsOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
 		#[extrinsic_call]
-		_(RawOrigin::Root, limits);
+		_(origin as T::RuntimeOrigin, limits);
 
 		assert_eq!(Limits::<T>::get(), Some(limits));
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(

@@ -12,6 +12,8 @@
 //! - [`Pallet::plan`]: the order and addresses a batch would get, without deploying anything.
 //! - [`Pallet::access_set`]: what a call of this pallet reads and writes, for the parallel block
 //!   builder.
+//! - [`migrations`]: what a runtime runs on upgrade to bring this pallet's storage to the current
+//!   [`STORAGE_VERSION`] (1).
 //!
 //! ## Overview
 //!
@@ -52,6 +54,7 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod placeholder;
@@ -123,7 +126,12 @@ pub mod pallet {
 		<T as Config>::MaxDependencies,
 	>;
 
+	/// The storage layout's version: 1 since [`BatchLimits::max_batch_code_len`]
+	/// ([`crate::migrations::v1`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -151,10 +159,18 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxInputLen: Get<u32>;
 
+		/// Most bytes of code in one batch, all its contracts together. At least `MaxCodeLen`.
+		#[pallet::constant]
+		type MaxBatchCodeLen: Get<u32>;
+
 		/// The weight each deployment may use in the contract engine, constructor included.
 		/// A call is charged this much per contract up front; what is not used is refunded.
 		#[pallet::constant]
 		type MaxDeployWeight: Get<Weight>;
+
+		/// Who may set the batch limits ([`Pallet::set_limits`]): Root, or a governance track
+		/// for parameters.
+		type LimitsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -295,6 +311,8 @@ pub mod pallet {
 		AddressMismatch,
 		/// `set_limits` asked for a limit above the `Config` constant.
 		LimitAboveMaximum,
+		/// The batch's contracts together hold more code than the limits allow. Split the batch.
+		BatchCodeTooLarge,
 	}
 
 	#[pallet::hooks]
@@ -311,6 +329,10 @@ pub mod pallet {
 			);
 			assert!(T::MaxContracts::get() > 0, "MaxContracts must allow one contract");
 			assert!(T::MaxCodeLen::get() > 0, "MaxCodeLen must allow some code");
+			assert!(
+				T::MaxBatchCodeLen::get() >= T::MaxCodeLen::get(),
+				"MaxBatchCodeLen must allow a batch of one contract of MaxCodeLen"
+			);
 			assert!(T::MaxNameLen::get() > 0, "MaxNameLen must allow a name");
 		}
 	}
@@ -393,7 +415,7 @@ pub mod pallet {
 		///
 		/// ## Dispatch Origin
 		///
-		/// Root (governance).
+		/// `Config::LimitsOrigin` (governance).
 		///
 		/// ## Details
 		///
@@ -409,7 +431,7 @@ pub mod pallet {
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::set_limits())]
 		pub fn set_limits(origin: OriginFor<T>, limits: BatchLimits) -> DispatchResult {
-			ensure_root(origin)?;
+			T::LimitsOrigin::ensure_origin(origin)?;
 			ensure!(limits.within(&Self::max_limits()), Error::<T>::LimitAboveMaximum);
 			Limits::<T>::put(limits);
 			Self::deposit_event(Event::LimitsSet { limits });
@@ -426,6 +448,7 @@ pub mod pallet {
 				max_name_len: T::MaxNameLen::get(),
 				max_dependencies: T::MaxDependencies::get(),
 				max_input_len: T::MaxInputLen::get(),
+				max_batch_code_len: T::MaxBatchCodeLen::get(),
 			}
 		}
 
@@ -439,8 +462,9 @@ pub mod pallet {
 		///
 		/// Checks, in order: the batch is not empty and within the limits; every contract's
 		/// name, code, input and dependency count are within the limits and its name is
-		/// non-empty; names are unique; every dependency names another member; there is no
-		/// cycle; every placeholder names a dependency; no two addresses are equal.
+		/// non-empty; names are unique; all code together is within the limits; every dependency
+		/// names another member; there is no cycle; every placeholder names a dependency; no two
+		/// addresses are equal.
 		pub fn plan(
 			deployer: &T::AccountId,
 			contracts: &[ContractSpecOf<T>],
@@ -478,6 +502,11 @@ pub mod pallet {
 				if names.insert(spec.name.as_slice(), index).is_some() {
 					return Err(PlanError::DuplicateName(index));
 				}
+			}
+			let batch_code_len =
+				contracts.iter().map(|spec| spec.code.len()).fold(0, usize::saturating_add);
+			if too_long(batch_code_len, limits.max_batch_code_len) {
+				return Err(PlanError::BatchCodeTooLarge);
 			}
 
 			let mut graph = DependencyGraph::new(count);
@@ -769,6 +798,7 @@ pub mod pallet {
 				},
 				PlanError::BadPlaceholder(i) => Error::BadPlaceholder { contract: at(i) },
 				PlanError::DuplicateAddress(i) => Error::DuplicateAddress { contract: at(i) },
+				PlanError::BatchCodeTooLarge => Error::BatchCodeTooLarge,
 			}
 		}
 	}

@@ -55,6 +55,8 @@ parameter_types! {
 	pub const MaxNameLen: u32 = 16;
 	pub const MaxDependencies: u32 = 4;
 	pub const MaxInputLen: u32 = 256;
+	/// Below `MaxContracts x MaxCodeLen`, so a batch can exceed it with contracts that do not.
+	pub const MaxBatchCodeLen: u32 = 4_096;
 	pub static MaxDeployWeight: Weight = Weight::from_parts(2_000_000, 0);
 	/// When set, the mock deploys one address off from what it predicted.
 	pub static Mispredict: bool = false;
@@ -152,6 +154,8 @@ impl pallet_batch_deploy::Config for Test {
 	type MaxNameLen = MaxNameLen;
 	type MaxDependencies = MaxDependencies;
 	type MaxInputLen = MaxInputLen;
+	type MaxBatchCodeLen = MaxBatchCodeLen;
+	type LimitsOrigin = frame_system::EnsureRoot<u64>;
 	type MaxDeployWeight = MaxDeployWeight;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -186,7 +190,8 @@ impl ExtBuilder {
 
 	/// The externalities at block 1, with the integrity test run.
 	pub fn build(self) -> sp_io::TestExternalities {
-		let storage = frame_system::GenesisConfig::<Test>::default()
+		// The whole runtime's genesis, so pallets' storage versions are set as on a new chain.
+		let storage = RuntimeGenesisConfig::default()
 			.build_storage()
 			.expect("the default genesis builds");
 		let mut ext = sp_io::TestExternalities::new(storage);

@@ -197,6 +197,40 @@ fn code_above_the_limit_is_rejected() {
 }
 
 #[test]
+fn a_batch_above_the_code_limit_is_rejected() {
+	ExtBuilder::default()
+		.limits(BatchLimits { max_batch_code_len: 20, ..limits() })
+		.build()
+		.execute_with(|| {
+			// 9 + 10 bytes fit; 11 more do not, though each contract is within `max_code_len`.
+			assert_ok!(BatchDeploy::plan(&ALICE, &[contract("A"), contract("AB")]));
+			let contracts = vec![contract("A"), contract("AB"), contract("ABC")];
+			assert_refused(
+				ALICE,
+				contracts,
+				DeployMode::AllOrNothing,
+				Error::<Test>::BatchCodeTooLarge,
+			);
+		});
+}
+
+#[test]
+fn the_batch_code_limit_holds_at_its_constant() {
+	ExtBuilder::default().build().execute_with(|| {
+		// Five contracts of 1,000 bytes: each within MaxCodeLen, 5,000 bytes above MaxBatchCodeLen.
+		let contracts: Vec<_> = (0..5u8)
+			.map(|i| {
+				let mut spec = contract(&format!("C{i}"));
+				spec.code = vec![i; 1_000].try_into().expect("within MaxCodeLen");
+				spec
+			})
+			.collect();
+		assert_ok!(BatchDeploy::plan(&ALICE, &contracts[..4]));
+		assert_refused(ALICE, contracts, DeployMode::BestEffort, Error::<Test>::BatchCodeTooLarge);
+	});
+}
+
+#[test]
 fn a_constructor_input_above_the_limit_is_rejected() {
 	ExtBuilder::default()
 		.limits(BatchLimits { max_input_len: 4, ..limits() })
@@ -787,6 +821,7 @@ fn limits_can_never_exceed_the_constants() {
 			BatchLimits { max_name_len: MaxNameLen::get() + 1, ..limits() },
 			BatchLimits { max_dependencies: MaxDependencies::get() + 1, ..limits() },
 			BatchLimits { max_input_len: MaxInputLen::get() + 1, ..limits() },
+			BatchLimits { max_batch_code_len: MaxBatchCodeLen::get() + 1, ..limits() },
 		];
 		for limits in above {
 			assert_noop!(

@@ -119,6 +119,9 @@ pub struct BatchLimits {
 	pub max_dependencies: u32,
 	/// Most bytes of a constructor input.
 	pub max_input_len: u32,
+	/// Most bytes of code in one batch, all its contracts together (storage version 1; see
+	/// [`crate::migrations`]).
+	pub max_batch_code_len: u32,
 }
 
 impl BatchLimits {
@@ -128,7 +131,8 @@ impl BatchLimits {
 			self.max_code_len <= other.max_code_len &&
 			self.max_name_len <= other.max_name_len &&
 			self.max_dependencies <= other.max_dependencies &&
-			self.max_input_len <= other.max_input_len
+			self.max_input_len <= other.max_input_len &&
+			self.max_batch_code_len <= other.max_batch_code_len
 	}
 }
 
@@ -305,4 +309,6 @@ pub enum PlanError {
 	BadPlaceholder(u32),
 	/// This contract would get the same address as an earlier contract of the batch.
 	DuplicateAddress(u32),
+	/// The batch's contracts together hold more code than the limits allow.
+	BatchCodeTooLarge,
 }

@@ -1,9 +1,8 @@
 //! On-chain governance as Polkadot chains run it (OpenGov): referenda on tracks
 //! (pallet-referenda), conviction voting, preimages and the scheduler that enacts what passed.
 //!
-//! \[P10\], first part: wired and tested natively (`runtime/tests/governance.rs`: a referendum
-//! authorizes an upgrade, one voted down changes nothing); not yet on a node, and sudo is still
-//! root in every preset.
+//! Two tracks: Root (anything, runtime upgrades included) and parameters (batch limits, the
+//! block's compute time; nothing else). Sudo exists only in the `development` preset.
 //!
 //! A runtime upgrade goes through the Root track as `System::authorize_upgrade(code_hash)` (small
 //! enough to be inlined in the referendum, no preimage); once enacted, anyone submits
@@ -107,8 +106,8 @@ impl pallet_referenda::Config for Runtime {
 	type BlockNumberProvider = System;
 }
 
-/// Approval from 100 % down to 50 % over the decision period; support from 50 % down to 0.
-const fn root_curves() -> (Curve, Curve) {
+/// Approval from 100 % down to 50 % over the decision period; support from `support` down to 0.
+const fn curves(support: Perbill) -> (Curve, Curve) {
 	(
 		Curve::LinearDecreasing {
 			length: Perbill::from_percent(100),
@@ -118,12 +117,13 @@ const fn root_curves() -> (Curve, Curve) {
 		Curve::LinearDecreasing {
 			length: Perbill::from_percent(100),
 			floor: Perbill::from_percent(0),
-			ceil: Perbill::from_percent(50),
+			ceil: support,
 		},
 	)
 }
 
-/// The Root track for a production chain: days to decide, a day to confirm and to enact.
+/// The Root track for a production chain: days to decide, a day to confirm and to enact; support
+/// from half of the issuance down.
 const PRODUCTION_ROOT: TrackInfo<Balance, BlockNumber> = TrackInfo {
 	name: sp_runtime::str_array("root"),
 	max_deciding: 1,
@@ -132,25 +132,49 @@ const PRODUCTION_ROOT: TrackInfo<Balance, BlockNumber> = TrackInfo {
 	decision_period: 14 * DAYS,
 	confirm_period: DAYS,
 	min_enactment_period: DAYS,
-	min_approval: root_curves().0,
-	min_support: root_curves().1,
+	min_approval: curves(Perbill::from_percent(50)).0,
+	min_support: curves(Perbill::from_percent(50)).1,
 };
 
-/// The Root track of a development chain: decided within a few blocks (a minute on `--dev`).
-const DEVELOPMENT_ROOT: TrackInfo<Balance, BlockNumber> = TrackInfo {
-	name: sp_runtime::str_array("root"),
-	max_deciding: 1,
-	decision_deposit: 100 * UNIT,
-	prepare_period: 1,
-	decision_period: 10,
-	confirm_period: 1,
-	min_enactment_period: 1,
-	min_approval: root_curves().0,
-	min_support: root_curves().1,
+/// The parameters track for a production chain (batch limits, the block's compute time): a week
+/// to decide, hours to confirm, enacted within minutes; support from a tenth of the issuance
+/// down.
+const PRODUCTION_PARAMETERS: TrackInfo<Balance, BlockNumber> = TrackInfo {
+	name: sp_runtime::str_array("parameters"),
+	max_deciding: 10,
+	decision_deposit: 10 * UNIT,
+	prepare_period: HOURS,
+	decision_period: 7 * DAYS,
+	confirm_period: 3 * HOURS,
+	min_enactment_period: 10 * MINUTES,
+	min_approval: curves(Perbill::from_percent(10)).0,
+	min_support: curves(Perbill::from_percent(10)).1,
 };
 
-/// The referendum tracks: one, Root, with the periods the chain's genesis chose
-/// ([`crate::governance_periods`]).
+/// A track of a development chain: `production`'s name, deposits and curves, decided within a few
+/// blocks (a minute on `--dev`), several referenda at once, so tests and demos do not queue.
+const fn development(
+	production: TrackInfo<Balance, BlockNumber>,
+) -> TrackInfo<Balance, BlockNumber> {
+	TrackInfo {
+		max_deciding: 10,
+		prepare_period: 1,
+		decision_period: 10,
+		confirm_period: 1,
+		min_enactment_period: 1,
+		..production
+	}
+}
+
+/// The id of the Root track.
+const ROOT_TRACK: u16 = 0;
+/// The id of the parameters track, whose referenda dispatch with `Parameters`'s origin.
+const PARAMETERS_TRACK: u16 = 1;
+
+/// The referendum tracks, with the periods the chain's genesis chose
+/// ([`crate::governance_periods`]): Root (anything, runtime upgrades included) and parameters
+/// (what accepts [`crate::parameters::EnsureParameters`]: batch limits, the block's compute
+/// time).
 pub struct Tracks;
 
 impl TracksInfo<Balance, BlockNumber> for Tracks {
@@ -158,16 +182,26 @@ impl TracksInfo<Balance, BlockNumber> for Tracks {
 	type RuntimeOrigin = <RuntimeOrigin as frame_support::traits::OriginTrait>::PalletsOrigin;
 
 	fn tracks() -> impl Iterator<Item = Cow<'static, Track<u16, Balance, BlockNumber>>> {
-		let root = match crate::governance_periods::Periods::<Runtime>::get() {
-			crate::governance_periods::GovernancePeriods::Production => PRODUCTION_ROOT,
-			crate::governance_periods::GovernancePeriods::Development => DEVELOPMENT_ROOT,
+		use crate::governance_periods::{GovernancePeriods, Periods};
+		const PRODUCTION: [Track<u16, Balance, BlockNumber>; 2] = [
+			Track { id: ROOT_TRACK, info: PRODUCTION_ROOT },
+			Track { id: PARAMETERS_TRACK, info: PRODUCTION_PARAMETERS },
+		];
+		const DEVELOPMENT: [Track<u16, Balance, BlockNumber>; 2] = [
+			Track { id: ROOT_TRACK, info: development(PRODUCTION_ROOT) },
+			Track { id: PARAMETERS_TRACK, info: development(PRODUCTION_PARAMETERS) },
+		];
+		let tracks: &'static [Track<u16, Balance, BlockNumber>] = match Periods::<Runtime>::get() {
+			GovernancePeriods::Production => &PRODUCTION,
+			GovernancePeriods::Development => &DEVELOPMENT,
 		};
-		[Track { id: 0, info: root }].into_iter().map(Cow::Owned)
+		tracks.iter().map(Cow::Borrowed)
 	}
 
 	fn track_for(origin: &Self::RuntimeOrigin) -> Result<u16, ()> {
-		match frame_system::RawOrigin::try_from(origin.clone()) {
-			Ok(frame_system::RawOrigin::Root) => Ok(0),
+		match origin {
+			OriginCaller::system(frame_system::RawOrigin::Root) => Ok(ROOT_TRACK),
+			OriginCaller::Parameters(crate::parameters::Origin::Parameters) => Ok(PARAMETERS_TRACK),
 			_ => Err(()),
 		}
 	}

@@ -34,7 +34,8 @@ parameter_types! {
 	pub const BlockHashCount: BlockNumber = 2_400;
 	pub const Version: RuntimeVersion = VERSION;
 	/// Compute time of a block in milliseconds, 2,000 unless set. A storage parameter (raw key
-	/// `twox_128(":BlockComputeMillis:")`): governance raises it with `system.set_storage` when
+	/// `twox_128(":BlockComputeMillis:")`): governance raises it with
+	/// `Parameters::set_block_compute_millis` (Root or the `parameters` track) when
 	/// the chain's block builders and importers can execute more in a slot (the benchmark chains
 	/// of pex-bench do, to hold 20,000 transfers). Read through [`block_compute_millis`], which
 	/// keeps it within [`BLOCK_COMPUTE_MILLIS_RANGE`].
@@ -223,6 +224,14 @@ impl pallet_eth_chain_id::Config for Runtime {}
 
 impl crate::governance_periods::Config for Runtime {}
 
+impl crate::parameters::Config for Runtime {
+	/// Root, or a referendum on the `parameters` track.
+	type AdminOrigin = frame_support::traits::EitherOf<
+		frame_system::EnsureRoot<AccountId>,
+		crate::parameters::EnsureParameters,
+	>;
+}
+
 /// The account of the block's Aura author: Aura's pre-runtime digest names the slot, the slot
 /// the authority, and an authority's sr25519 key is its account (`AccountId32` of the public
 /// key), as for the dev accounts. `None` when the digest has no Aura slot.
@@ -255,7 +264,15 @@ impl pallet_batch_deploy::Config for Runtime {
 	type MaxNameLen = ConstU32<64>;
 	type MaxDependencies = ConstU32<8>;
 	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
+	/// As much as `MaxContracts` contracts of `MaxCodeLen` hold: the constant limits nothing
+	/// the others do not; governance may lower it on its own (`set_limits`).
+	type MaxBatchCodeLen = ConstU32<{ 16 * 48 * 1024 }>;
 	type MaxDeployWeight = MaxDeployWeight;
+	/// Root, or a referendum on the `parameters` track.
+	type LimitsOrigin = frame_support::traits::EitherOf<
+		frame_system::EnsureRoot<AccountId>,
+		crate::parameters::EnsureParameters,
+	>;
 	type WeightInfo = pallet_batch_deploy::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::deployer::BatchDeployBenchmarks;

@@ -120,5 +120,9 @@ pub fn plan_error_text(error: &PlanError, names: &[String]) -> String {
 			 input and salt): give it another salt",
 			name(i)
 		),
+		PlanError::BatchCodeTooLarge =>
+			"the batch's contracts together hold more code than the runtime allows: split the \
+			 batch"
+				.into(),
 	}
 }

@@ -1,0 +1,106 @@
+//! Chain parameters governance sets on its own track: the origin a referendum on the
+//! `parameters` track dispatches with ([`Origin::Parameters`]), and the call setting the block's
+//! compute time ([`BlockComputeMillis`](crate::configs::BlockComputeMillis)). The batch limits
+//! (`BatchDeploy::set_limits`) take the same origin. A pallet of this runtime.
+//!
+//! The `parameters` track exists so that tuning the chain does not need Root: a referendum on
+//! it can only dispatch calls that accept [`EnsureParameters`], never a runtime upgrade.
+
+pub use pallet::*;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use crate::configs::{BlockComputeMillis, BLOCK_COMPUTE_MILLIS_RANGE};
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+
+	/// The pallet.
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Who may set parameters.
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// Root or [`Origin::Parameters`] in this runtime.
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+	}
+
+	/// The origins of this pallet: what an enacted referendum of a track other than Root
+	/// dispatches with.
+	#[pallet::origin]
+	#[derive(
+		Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	)]
+	pub enum Origin {
+		/// A referendum on the `parameters` track passed: may set chain parameters, nothing else.
+		Parameters,
+	}
+
+	/// Events of this pallet.
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// The block's compute time changed; blocks from the next one on may hold this much.
+		BlockComputeMillisSet {
+			/// Milliseconds of compute per block.
+			millis: u64,
+		},
+	}
+
+	/// Errors of this pallet.
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The compute time is outside `BLOCK_COMPUTE_MILLIS_RANGE` (100 ms to 60 s).
+		ComputeMillisOutOfRange,
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Set the compute time of a block, in milliseconds: frame-system's `max_block` weight
+		/// from the next block on.
+		///
+		/// ## Dispatch Origin
+		///
+		/// Root, or a referendum on the `parameters` track.
+		///
+		/// ## Errors
+		///
+		/// [`Error::ComputeMillisOutOfRange`] outside 100 ms to 60 s.
+		///
+		/// ## Events
+		///
+		/// [`Event::BlockComputeMillisSet`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::DbWeight::get().writes(1))]
+		pub fn set_block_compute_millis(origin: OriginFor<T>, millis: u64) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(
+				BLOCK_COMPUTE_MILLIS_RANGE.contains(&millis),
+				Error::<T>::ComputeMillisOutOfRange
+			);
+			BlockComputeMillis::set(&millis);
+			Self::deposit_event(Event::BlockComputeMillisSet { millis });
+			Ok(())
+		}
+	}
+}
+
+/// Succeeds for [`Origin::Parameters`] only (with `EnsureRoot`, in an `EitherOf`, for calls Root
+/// may make too).
+pub struct EnsureParameters;
+
+impl<O> frame_support::traits::EnsureOrigin<O> for EnsureParameters
+where
+	O: Into<Result<Origin, O>> + From<Origin>,
+{
+	type Success = ();
+
+	fn try_origin(origin: O) -> Result<(), O> {
+		origin.into().map(|Origin::Parameters| ())
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn try_successful_origin() -> Result<O, ()> {
+		Ok(O::from(Origin::Parameters))
+	}
+}
