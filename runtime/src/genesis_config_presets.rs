@@ -3,7 +3,8 @@
 
 use crate::{
 	governance_periods::GovernancePeriods, AccountId, AuraConfig, BalancesConfig, EthChainIdConfig,
-	GovernancePeriodsConfig, GrandpaConfig, ReviveConfig, RuntimeGenesisConfig, SudoConfig, UNIT,
+	GovernancePeriodsConfig, GrandpaConfig, ReviveConfig, RuntimeGenesisConfig, SudoConfig,
+	TechnicalCommitteeConfig, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -35,6 +36,14 @@ pub fn authority_keys(count: usize) -> Vec<(AuraId, GrandpaId)> {
 		.collect()
 }
 
+/// The technical committee of both presets: Alice, Bob and Charlie (a motion passes with two).
+pub fn technical_committee() -> Vec<AccountId> {
+	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
+		.iter()
+		.map(|k| k.to_account_id())
+		.collect()
+}
+
 fn genesis(
 	endowed: Vec<AccountId>,
 	root: Option<AccountId>,
@@ -55,6 +64,10 @@ fn genesis(
 		revive: ReviveConfig { mapped_accounts: endowed },
 		eth_chain_id: EthChainIdConfig { chain_id: DEV_ETH_CHAIN_ID },
 		governance_periods: GovernancePeriodsConfig { periods },
+		technical_committee: TechnicalCommitteeConfig {
+			members: technical_committee(),
+			phantom: Default::default(),
+		},
 	})
 }
 

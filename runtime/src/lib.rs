@@ -81,6 +81,7 @@ pub mod configs;
 mod deployer;
 pub mod genesis_config_presets;
 pub mod governance_periods;
+pub mod origins;
 pub mod parallel;
 pub mod parameters;
 
@@ -327,7 +328,20 @@ mod runtime {
 	#[runtime::pallet_index(14)]
 	pub type GovernancePeriods = crate::governance_periods;
 
-	/// Chain parameters and the origin of the `parameters` track.
+	/// The origins of the tracks other than Root.
 	#[runtime::pallet_index(15)]
+	pub type Origins = crate::origins;
+
+	/// Chain parameters governance sets on the `parameters` track.
+	#[runtime::pallet_index(16)]
 	pub type Parameters = crate::parameters;
+
+	/// A few experts who whitelist fixes for the `whitelisted_caller` track.
+	#[runtime::pallet_index(17)]
+	pub type TechnicalCommittee = pallet_collective<Instance1>;
+
+	/// Calls the technical committee whitelisted, dispatched as Root by a referendum on the
+	/// `whitelisted_caller` track.
+	#[runtime::pallet_index(18)]
+	pub type Whitelist = pallet_whitelist;
 }

@@ -1,10 +1,7 @@
-//! Chain parameters governance sets on its own track: the origin a referendum on the
-//! `parameters` track dispatches with ([`Origin::Parameters`]), and the call setting the block's
-//! compute time ([`BlockComputeMillis`](crate::configs::BlockComputeMillis)). The batch limits
-//! (`BatchDeploy::set_limits`) take the same origin. A pallet of this runtime.
-//!
-//! The `parameters` track exists so that tuning the chain does not need Root: a referendum on
-//! it can only dispatch calls that accept [`EnsureParameters`], never a runtime upgrade.
+//! Chain parameters governance sets without Root: the call setting the block's compute time
+//! ([`BlockComputeMillis`](crate::configs::BlockComputeMillis)), which Root or a referendum on the
+//! `parameters` track ([`crate::origins::Origin::Parameters`]) may make; the batch limits
+//! (`BatchDeploy::set_limits`) take the same origins. A pallet of this runtime.
 
 pub use pallet::*;
 
@@ -21,19 +18,8 @@ pub mod pallet {
 	/// Who may set parameters.
 	#[pallet::config]
 	pub trait Config: frame_system::Config {
-		/// Root or [`Origin::Parameters`] in this runtime.
+		/// Root or [`crate::origins::Origin::Parameters`] in this runtime.
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
-	}
-
-	/// The origins of this pallet: what an enacted referendum of a track other than Root
-	/// dispatches with.
-	#[pallet::origin]
-	#[derive(
-		Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-	)]
-	pub enum Origin {
-		/// A referendum on the `parameters` track passed: may set chain parameters, nothing else.
-		Parameters,
 	}
 
 	/// Events of this pallet.
@@ -82,25 +68,5 @@ pub mod pallet {
 			Self::deposit_event(Event::BlockComputeMillisSet { millis });
 			Ok(())
 		}
-	}
-}
-
-/// Succeeds for [`Origin::Parameters`] only (with `EnsureRoot`, in an `EitherOf`, for calls Root
-/// may make too).
-pub struct EnsureParameters;
-
-impl<O> frame_support::traits::EnsureOrigin<O> for EnsureParameters
-where
-	O: Into<Result<Origin, O>> + From<Origin>,
-{
-	type Success = ();
-
-	fn try_origin(origin: O) -> Result<(), O> {
-		origin.into().map(|Origin::Parameters| ())
-	}
-
-	#[cfg(feature = "runtime-benchmarks")]
-	fn try_successful_origin() -> Result<O, ()> {
-		Ok(O::from(Origin::Parameters))
 	}
 }

@@ -157,16 +157,16 @@ fn a_referendum_voted_down_changes_nothing() {
 	});
 }
 
-/// Alice's referendum on the parameters track for `call` (inline), with its decision deposit.
-fn parameters_referendum(
+/// Alice's referendum `index` for `call` (inline) to be dispatched with `origin` (which picks the
+/// track), with its decision deposit.
+fn referendum_as(
 	chain: &mut Blocks,
 	index: u32,
+	origin: pex_runtime::origins::Origin,
 	call: RuntimeCall,
 ) -> Vec<UncheckedExtrinsic> {
 	let submit = RuntimeCall::Referenda(pallet_referenda::Call::submit {
-		proposal_origin: Box::new(OriginCaller::Parameters(
-			pex_runtime::parameters::Origin::Parameters,
-		)),
+		proposal_origin: Box::new(OriginCaller::Origins(origin)),
 		proposal: Bounded::Inline(call.encode().try_into().expect("the call is small")),
 		enactment_moment: DispatchTime::After(1),
 	});
@@ -177,7 +177,7 @@ fn parameters_referendum(
 #[test]
 fn the_parameters_track_sets_limits_and_compute_time_but_cannot_upgrade() {
 	use pallet_batch_deploy::BatchLimits;
-	use pex_runtime::{configs::BlockComputeMillis, BatchDeploy};
+	use pex_runtime::{configs::BlockComputeMillis, origins::Origin, BatchDeploy};
 	let hash = H256::repeat_byte(7);
 	development().execute_with(|| {
 		let mut chain = Blocks::new();
@@ -193,7 +193,7 @@ fn the_parameters_track_sets_limits_and_compute_time_but_cannot_upgrade() {
 		];
 		let mut first = Vec::new();
 		for (index, call) in (0..).zip(calls) {
-			first.extend(parameters_referendum(&mut chain, index, call));
+			first.extend(referendum_as(&mut chain, index, Origin::Parameters, call));
 		}
 		for who in [Alice, Bob, Charlie, Dave, Eve] {
 			for index in 0..3 {
@@ -254,7 +254,128 @@ fn only_root_and_the_parameters_track_set_the_compute_time_and_only_in_range() {
 		);
 		assert_eq!(BlockComputeMillis::get(), 2_000);
 		assert!(set(RuntimeOrigin::root(), 100).is_ok());
-		assert!(set(parameters::Origin::Parameters.into(), 60_000).is_ok());
+		assert!(set(pex_runtime::origins::Origin::Parameters.into(), 60_000).is_ok());
 		assert_eq!(BlockComputeMillis::get(), 60_000);
+	});
+}
+
+/// The hash frame-system and pallet-whitelist know `call` by.
+fn call_hash(call: &RuntimeCall) -> H256 {
+	use sp_runtime::traits::Hash;
+	<Runtime as frame_system::Config>::Hashing::hash_of(call)
+}
+
+/// The technical committee (Alice, Bob and Charlie in the development preset) whitelists `call`:
+/// Alice proposes, Alice and Bob vote aye (two of three), Alice closes the motion.
+fn committee_whitelists(chain: &mut Blocks, call: &RuntimeCall) {
+	let whitelist = RuntimeCall::Whitelist(pallet_whitelist::Call::whitelist_call {
+		call_hash: call_hash(call),
+	});
+	let length_bound = whitelist.encoded_size() as u32;
+	let motion = call_hash(&whitelist);
+	let propose = RuntimeCall::TechnicalCommittee(pallet_collective::Call::propose {
+		threshold: 2,
+		proposal: Box::new(whitelist),
+		length_bound,
+	});
+	let propose = chain.signed(Alice, propose);
+	chain.block(vec![propose]);
+	let vote = |approve| {
+		RuntimeCall::TechnicalCommittee(pallet_collective::Call::vote {
+			proposal: motion,
+			index: 0,
+			approve,
+		})
+	};
+	let close = RuntimeCall::TechnicalCommittee(pallet_collective::Call::close {
+		proposal_hash: motion,
+		index: 0,
+		proposal_weight_bound: sp_runtime::Weight::from_parts(10_000_000_000, 100_000),
+		length_bound,
+	});
+	let xts = vec![
+		chain.signed(Alice, vote(true)),
+		chain.signed(Bob, vote(true)),
+		chain.signed(Alice, close),
+	];
+	chain.block(xts);
+}
+
+#[test]
+fn a_fix_the_technical_committee_whitelisted_passes_the_fast_track_as_root() {
+	use pex_runtime::origins::Origin;
+	let hash = H256::repeat_byte(9);
+	development().execute_with(|| {
+		let mut chain = Blocks::new();
+		// Given the technical committee whitelisted a fix (here: authorizing an upgrade).
+		let fix = RuntimeCall::System(frame_system::Call::authorize_upgrade { code_hash: hash });
+		committee_whitelists(&mut chain, &fix);
+		assert!(pallet_whitelist::WhitelistedCall::<Runtime>::contains_key(call_hash(&fix)));
+		assert!(frame_system::Pallet::<Runtime>::authorized_upgrade().is_none());
+
+		// When a referendum on the whitelisted_caller track dispatches it, one account (Dave,
+		// about 4 % of the issuance) voting aye.
+		let dispatch = RuntimeCall::Whitelist(
+			pallet_whitelist::Call::dispatch_whitelisted_call_with_preimage {
+				call: Box::new(fix.clone()),
+			},
+		);
+		let mut xts = referendum_as(&mut chain, 0, Origin::WhitelistedCaller, dispatch);
+		xts.push(chain.signed(Dave, vote(0, true, 500_000 * UNIT)));
+		chain.block(xts);
+		let voted = chain.number;
+		while frame_system::Pallet::<Runtime>::authorized_upgrade().is_none() {
+			assert!(
+				chain.number < voted + 20,
+				"not enacted within 20 blocks (development periods)"
+			);
+			chain.block(vec![]);
+		}
+
+		// Then the fix ran as Root (the Root track would have needed about 50 % support at
+		// first), and its whitelisting is used up.
+		assert!(!pallet_whitelist::WhitelistedCall::<Runtime>::contains_key(call_hash(&fix)));
+	});
+}
+
+#[test]
+fn the_fast_track_dispatches_nothing_the_committee_did_not_whitelist() {
+	use pex_runtime::origins::Origin;
+	let hash = H256::repeat_byte(9);
+	development().execute_with(|| {
+		let mut chain = Blocks::new();
+		// Given a referendum on the whitelisted_caller track for a call nobody whitelisted, and
+		// a referendum on the same track whose call is not a whitelist dispatch.
+		let fix = RuntimeCall::System(frame_system::Call::authorize_upgrade { code_hash: hash });
+		let dispatch = RuntimeCall::Whitelist(
+			pallet_whitelist::Call::dispatch_whitelisted_call_with_preimage {
+				call: Box::new(fix.clone()),
+			},
+		);
+		let mut xts = referendum_as(&mut chain, 0, Origin::WhitelistedCaller, dispatch);
+		xts.extend(referendum_as(&mut chain, 1, Origin::WhitelistedCaller, fix.clone()));
+		xts.push(chain.signed(Dave, vote(0, true, 500_000 * UNIT)));
+		xts.push(chain.signed(Dave, vote(1, true, 500_000 * UNIT)));
+		chain.block(xts);
+
+		// When both pass and are enacted.
+		let approved = |index| {
+			matches!(
+				pallet_referenda::ReferendumInfoFor::<Runtime>::get(index),
+				Some(pallet_referenda::ReferendumInfo::Approved(..))
+			)
+		};
+		while !(approved(0) && approved(1)) {
+			assert!(chain.number < 30, "not approved within 30 blocks (development periods)");
+			chain.block(vec![]);
+		}
+		for _ in 0..3 {
+			chain.block(vec![]);
+		}
+
+		// Then nothing ran as Root: the dispatch waits for a whitelisting that never came, and the
+		// track's origin alone may not authorize an upgrade.
+		assert!(frame_system::Pallet::<Runtime>::authorized_upgrade().is_none());
+		assert!(pallet_whitelist::DeferredDispatch::<Runtime>::contains_key(call_hash(&fix)));
 	});
 }

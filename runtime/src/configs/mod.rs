@@ -224,11 +224,13 @@ impl pallet_eth_chain_id::Config for Runtime {}
 
 impl crate::governance_periods::Config for Runtime {}
 
+impl crate::origins::Config for Runtime {}
+
 impl crate::parameters::Config for Runtime {
 	/// Root, or a referendum on the `parameters` track.
 	type AdminOrigin = frame_support::traits::EitherOf<
 		frame_system::EnsureRoot<AccountId>,
-		crate::parameters::EnsureParameters,
+		crate::origins::EnsureParameters,
 	>;
 }
 
@@ -271,7 +273,7 @@ impl pallet_batch_deploy::Config for Runtime {
 	/// Root, or a referendum on the `parameters` track.
 	type LimitsOrigin = frame_support::traits::EitherOf<
 		frame_system::EnsureRoot<AccountId>,
-		crate::parameters::EnsureParameters,
+		crate::origins::EnsureParameters,
 	>;
 	type WeightInfo = pallet_batch_deploy::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
