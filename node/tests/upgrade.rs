@@ -341,9 +341,14 @@ async fn an_upgrade_by_referendum_migrates_and_runs_the_new_code_and_hot_keys_in
 	let after: u64 = records[first_new..].iter().map(|r| r.3).sum();
 	assert!(before > 0 && after >= PAYERS.len() as u64, "transfers: {records:?}");
 	assert!(accepted >= PAYERS.len() as u64, "the pool took {accepted} transfers");
-	assert!(node
-		.log()
-		.contains(&format!("spec_version {} (was {old_version})", old_version + 1)));
+	let log = node.log();
+	assert!(log.contains(&format!("spec_version {} (was {old_version})", old_version + 1)));
+	// What the README tells operators to look for: the migration, logged by the runtime.
+	assert!(
+		log.contains("VersionedMigration migrating storage version from 0 to 1"),
+		"{}",
+		node.tail()
+	);
 	let metrics = node.metrics();
 	assert!(
 		metrics.lines().any(|line| line.starts_with("pex_runtime_spec_version{") &&

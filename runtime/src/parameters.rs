@@ -26,7 +26,8 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// The block's compute time changed; blocks from the next one on may hold this much.
+		/// The block's compute time changed, at once: what is left of this block and every later
+		/// block may hold this much.
 		BlockComputeMillisSet {
 			/// Milliseconds of compute per block.
 			millis: u64,
@@ -42,8 +43,8 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Set the compute time of a block, in milliseconds: frame-system's `max_block` weight
-		/// from the next block on.
+		/// Set the compute time of a block, in milliseconds: frame-system's `max_block` weight,
+		/// at once (for what is left of the block that dispatches it, then for every block).
 		///
 		/// ## Dispatch Origin
 		///
@@ -56,6 +57,8 @@ pub mod pallet {
 		/// ## Events
 		///
 		/// [`Event::BlockComputeMillisSet`].
+		/// Weighed as its one storage write (the origin and range checks and the event cost a
+		/// fraction of that; the call has no benchmark).
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::DbWeight::get().writes(1))]
 		pub fn set_block_compute_millis(origin: OriginFor<T>, millis: u64) -> DispatchResult {
