@@ -81,11 +81,9 @@ pub mod v1 {
 
 		#[cfg(feature = "try-runtime")]
 		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
-			let raw = frame_support::storage::unhashed::get_raw(&Limits::<T>::hashed_key());
-			let old = match raw {
-				Some(raw) => BatchLimitsV0::decode(&mut &raw[..]).ok(),
-				None => None,
-			};
+			// Undecodable counts as absent, as the migration treats it.
+			let old: Option<BatchLimitsV0> =
+				frame_support::storage::unhashed::get(&Limits::<T>::hashed_key());
 			Ok(old.encode())
 		}
 

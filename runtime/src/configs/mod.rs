@@ -226,12 +226,14 @@ impl crate::governance_periods::Config for Runtime {}
 
 impl crate::origins::Config for Runtime {}
 
+/// Root, or a referendum on the `parameters` track: who may set chain parameters and limits.
+type RootOrParameters = frame_support::traits::EitherOf<
+	frame_system::EnsureRoot<AccountId>,
+	crate::origins::EnsureParameters,
+>;
+
 impl crate::parameters::Config for Runtime {
-	/// Root, or a referendum on the `parameters` track.
-	type AdminOrigin = frame_support::traits::EitherOf<
-		frame_system::EnsureRoot<AccountId>,
-		crate::origins::EnsureParameters,
-	>;
+	type AdminOrigin = RootOrParameters;
 }
 
 /// The account of the block's Aura author: Aura's pre-runtime digest names the slot, the slot
@@ -270,11 +272,7 @@ impl pallet_batch_deploy::Config for Runtime {
 	/// the others do not; governance may lower it on its own (`set_limits`).
 	type MaxBatchCodeLen = ConstU32<{ 16 * 48 * 1024 }>;
 	type MaxDeployWeight = MaxDeployWeight;
-	/// Root, or a referendum on the `parameters` track.
-	type LimitsOrigin = frame_support::traits::EitherOf<
-		frame_system::EnsureRoot<AccountId>,
-		crate::origins::EnsureParameters,
-	>;
+	type LimitsOrigin = RootOrParameters;
 	type WeightInfo = pallet_batch_deploy::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::deployer::BatchDeployBenchmarks;
