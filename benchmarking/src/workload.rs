@@ -50,10 +50,25 @@ pub fn transfers(transactions: usize, accounts: u64, seed: u64) -> Vec<AccessSet
 		.collect()
 }
 
-/// `transactions` transactions over `key_space` distinct 32-byte storage keys, each touching a
-/// number of keys drawn from `keys_per_transaction`: the first written, every other one written
-/// or only read with equal chance. Shaped like contract calls; a smaller key space means more
-/// contention.
+/// The key of entry `n` of a storage map shaped like `frame_system::Account`: the 32 bytes every
+/// key of the map shares (the pallet's and the item's `twox_128`), then a `blake2_128_concat` of
+/// a 32-byte id (16 bytes of hash, the id): 80 bytes. Distinct `n` give distinct keys.
+pub fn map_key(n: u64) -> Vec<u8> {
+	/// `twox_128(b"System") ++ twox_128(b"Account")`.
+	const PREFIX: [u8; 32] = [
+		0x26, 0xaa, 0x39, 0x4e, 0xea, 0x56, 0x30, 0xe0, 0x7c, 0x48, 0xae, 0x0c, 0x95, 0x58, 0xce,
+		0xf7, 0xb9, 0x9d, 0x88, 0x0e, 0xc6, 0x81, 0x79, 0x9c, 0x0c, 0xf3, 0x0e, 0x88, 0x86, 0x37,
+		0x1d, 0xa9,
+	];
+	let id = key_bytes(n);
+	let hash = key_bytes(!n);
+	[&PREFIX[..], &hash[..16], &id[..]].concat()
+}
+
+/// `transactions` transactions over `key_space` distinct storage keys of one map ([`map_key`]),
+/// each touching a number of keys drawn from `keys_per_transaction`: the first written, every other
+/// one written or only read with equal chance. Shaped like contract calls; a smaller key space
+/// means more contention.
 ///
 /// # Panics
 ///
@@ -70,7 +85,7 @@ pub fn storage_keys(
 		.map(|_| {
 			let keys = rng.gen_range(keys_per_transaction.clone());
 			(0..keys).fold(AccessSet::new(), |set, i| {
-				let key = AccessKey::Storage(key_bytes(rng.gen_range(0..key_space)));
+				let key = AccessKey::Storage(map_key(rng.gen_range(0..key_space)));
 				if i == 0 || rng.gen_bool(0.5) {
 					set.write(key)
 				} else {

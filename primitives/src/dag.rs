@@ -17,7 +17,8 @@
 //! pool order, nonces included.
 
 use crate::{
-	partition::{entries_by_space, sort_entries, DisjointSets, Entry},
+	keys::{Access, KeyIndex},
+	partition::DisjointSets,
 	AccessSet, Group, ScheduleError, TxIndex,
 };
 use alloc::{vec, vec::Vec};
@@ -38,23 +39,32 @@ pub struct ConflictDag {
 }
 
 impl ConflictDag {
-	/// The DAG of `sets` (in pool order). Costs `O(K log K + E)` for `K` keys and `E` edges
-	/// (each transaction's dependencies sorted on their own), plus, for each storage prefix, the
-	/// number of keys it covers (a prefix of all of storage covers every storage key of the
-	/// block).
+	/// The DAG of `sets` (in pool order). Costs `O(K + E)` for `K` keys and `E` edges (the keys
+	/// interned by number in one pass, each transaction's dependencies sorted on their own), plus,
+	/// if a key is a storage prefix, a sort of the distinct storage keys and the accesses of every
+	/// key a prefix covers (a prefix of all of storage covers every storage key of the block).
 	///
 	/// # Panics
 	///
-	/// If there are more than `u32::MAX` transactions (a block admits far fewer; see
+	/// If there are more than `u32::MAX` transactions or keys (a block admits far fewer; see
 	/// [`crate::partition`]).
 	pub fn new(sets: &[AccessSet]) -> Self {
-		let spaces = entries_by_space(sets);
+		let index = KeyIndex::new(sets);
 		// (later, earlier) pairs.
 		let mut edges: Vec<(TxIndex, TxIndex)> = Vec::new();
-		for mut entries in spaces {
-			sort_entries(&mut entries);
-			collect_edges(&entries, &mut edges);
+		let mut readers: Vec<TxIndex> = Vec::new();
+		for key in 0..index.len() {
+			key_edges(index.accesses(key), &mut readers, &mut edges);
 		}
+		index.for_each_covered(|prefix, covered| {
+			for a in index.accesses(prefix) {
+				for b in index.accesses(covered) {
+					if a.tx != b.tx && (a.is_write || b.is_write) {
+						edges.push((a.tx.max(b.tx), a.tx.min(b.tx)));
+					}
+				}
+			}
+		});
 		// Bucket the edges by their later end (a counting sort: linear, where sorting all edges
 		// was the costliest step of a large block), then sort each small bucket.
 		let mut starts = vec![0usize; sets.len() + 1];
@@ -186,56 +196,21 @@ impl ConflictDag {
 	}
 }
 
-/// Push the `(later, earlier)` edges of one key space, its entries sorted by
-/// [`Entry::sort_key`].
-fn collect_edges(entries: &[Entry], edges: &mut Vec<(TxIndex, TxIndex)>) {
-	let mut start = 0;
-	let mut accesses: Vec<(TxIndex, bool)> = Vec::new();
-	let mut readers: Vec<TxIndex> = Vec::new();
-	while start < entries.len() {
-		let first = &entries[start];
-		let len = 1 + entries[start + 1..].iter().take_while(|e| e.same_key(first)).count();
-		let run = &entries[start..start + len];
-		if first.is_prefix {
-			// Every key a prefix covers follows it in sorted order (equal prefixes first).
-			for prefix in run {
-				for covered in entries[start..].iter().take_while(|e| prefix.covers(e)) {
-					if covered.tx != prefix.tx && (covered.is_write || prefix.is_write) {
-						let (earlier, later) = if covered.tx < prefix.tx {
-							(covered.tx, prefix.tx)
-						} else {
-							(prefix.tx, covered.tx)
-						};
-						edges.push((later, earlier));
-					}
-				}
-			}
-		} else {
-			// One exact key: its accesses in pool order, a transaction's read and write as one
-			// write.
-			accesses.clear();
-			accesses.extend(run.iter().map(|e| (e.tx, e.is_write)));
-			accesses.sort_unstable();
-			accesses.dedup_by(|next, kept| {
-				let same = next.0 == kept.0;
-				kept.1 |= same && next.1;
-				same
-			});
-			let mut last_writer = None;
-			readers.clear();
-			for &(tx, is_write) in &accesses {
-				if let Some(writer) = last_writer {
-					edges.push((tx, writer));
-				}
-				if is_write {
-					edges.extend(readers.drain(..).map(|reader| (tx, reader)));
-					last_writer = Some(tx);
-				} else {
-					readers.push(tx);
-				}
-			}
+/// Push the `(later, earlier)` edges of one key's `accesses` (in pool order, a transaction once):
+/// each access after the last earlier write, and each write after every read since that write.
+fn key_edges(accesses: &[Access], readers: &mut Vec<TxIndex>, edges: &mut Vec<(TxIndex, TxIndex)>) {
+	let mut last_writer = None;
+	readers.clear();
+	for access in accesses {
+		if let Some(writer) = last_writer {
+			edges.push((access.tx, writer));
 		}
-		start += len;
+		if access.is_write {
+			edges.extend(readers.drain(..).map(|reader| (access.tx, reader)));
+			last_writer = Some(access.tx);
+		} else {
+			readers.push(access.tx);
+		}
 	}
 }
 

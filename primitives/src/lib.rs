@@ -32,6 +32,7 @@ mod access;
 mod capacity;
 mod dag;
 mod graph;
+mod keys;
 mod merge;
 mod partition;
 mod plan;

@@ -11,12 +11,15 @@
 //!
 //! [`plan`] packs the transactions in pool order, each on the lane where it can run in the
 //! earliest phase whose chunk on that lane still has room (the phase budget), the least loaded
-//! lane on a tie. It packs for several budgets (one phase's worth of the block, half of it, ...)
-//! and keeps the packing whose estimated time, the costliest chunk of every phase plus a barrier
-//! between phases, is least. Two more candidates: running everything as one sequential chunk (an
-//! all-conflict chain), and every connected component whole on one lane in one phase (many small
-//! components: packing in pool order would cut a component that a later transaction joins
-//! across lanes, and pay a barrier for it).
+//! lane on a tie. It packs for several budgets (no limit, a lane's share of the block, half of
+//! it, ...) and keeps the packing whose estimated time, the costliest chunk of every phase plus a
+//! barrier between phases, is least. The sweep stops early where it cannot gain: once a packing
+//! is estimated slower than the one before (the budget has passed what suits the block, and
+//! smaller ones only cut more chunks), or once the best reaches the bound no plan beats (a lane's
+//! share of the block, or the critical path). Two more candidates: running everything as one
+//! sequential chunk (an all-conflict chain), and every connected component whole on one lane in one
+//! phase (many small components: packing in pool order would cut a component that a later
+//! transaction joins across lanes, and pay a barrier for it).
 //!
 //! The plan is a pure function of the access sets in pool order, the costs, the lane count and
 //! the barrier cost. The lane count is a parameter of the plan, not the builder's thread count:
@@ -133,16 +136,27 @@ pub fn plan(
 			best = (estimate, Some(places));
 		}
 		let share = total.div_ceil(lanes as u64);
+		// No plan on `lanes` lanes beats its busiest lane or its costliest chain.
+		let bound = share.max(shape.critical_path);
 		let budgets = core::iter::once(u64::MAX)
 			.chain((0..=BUDGET_HALVINGS).map(|halvings| (share >> halvings).max(1)));
 		let mut spare = Vec::new();
+		let mut previous = u64::MAX;
 		for budget in budgets {
+			if best.0 <= bound {
+				break;
+			}
 			let estimate = packer.pack(&dag, costs, budget, barrier, &mut spare);
 			if estimate < best.0 {
 				// Keep this packing's places; the replaced ones are the next packing's buffer.
 				spare = best.1.replace(spare).unwrap_or_default();
 				best.0 = estimate;
 			}
+			if estimate > previous {
+				// Past the budget that suits the block: smaller budgets only add barriers.
+				break;
+			}
+			previous = estimate;
 		}
 	}
 	let phases = match best.1 {
