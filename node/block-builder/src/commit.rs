@@ -7,7 +7,7 @@ use crate::{
 	base::capacity,
 	execute::apply_bisecting,
 	trace::{hex, Tracer},
-	tracking::{Epoch, Layer, StateKey},
+	tracking::{Layer, StateKey},
 	BuildError, Outcome, RuntimeCalls, TraceKind,
 };
 use codec::Encode;
@@ -27,19 +27,74 @@ pub(crate) struct PendingHotKey {
 	pub(crate) values: Vec<Option<Vec<u8>>>,
 }
 
+/// The state every chunk forks from, readable from every lane at once: the base overlay's
+/// values (initialization and the inherents) over the parent state.
+///
+/// Invariant: `overlay` holds exactly the keys the base overlay holds, with their values there;
+/// the base overlay does not change after the commit begins.
+pub(crate) struct BaseState<'a, S> {
+	parent: &'a S,
+	overlay: Layer,
+}
+
+impl<'a, S> BaseState<'a, S> {
+	/// The base state of the block whose base overlay is `base` over `parent`.
+	pub(crate) fn new<H>(parent: &'a S, base: &mut OverlayedChanges<H>) -> Self
+	where
+		H: sp_core::Hasher,
+		H::Out: Ord + 'static + codec::Codec,
+	{
+		let mut overlay = Layer::default();
+		for (key, value) in base.changes_mut() {
+			overlay.set(StateKey::main(key.clone()), value.value().cloned());
+		}
+		for (changes, child) in base.children_mut() {
+			for (key, value) in changes {
+				overlay.set(StateKey::new(Some(child), key.clone()), value.value().cloned());
+			}
+		}
+		Self { parent, overlay }
+	}
+
+	/// The value of `key` of `trie` (the main trie for `None`) in the base state, and whether
+	/// the base overlay holds it. Reading the parent state can fail the build; a failing read is
+	/// never taken for an absent key.
+	pub(crate) fn value<H>(
+		&self,
+		trie: Option<&ChildInfo>,
+		key: &[u8],
+	) -> Result<(bool, Option<Vec<u8>>), BuildError>
+	where
+		H: sp_core::Hasher,
+		S: Backend<H>,
+	{
+		if let Some(value) = self.overlay.get(trie, key) {
+			return Ok((true, value.map(<[u8]>::to_vec)))
+		}
+		let value = match trie {
+			None => self.parent.storage(key),
+			Some(child) => self.parent.child_storage(child, key),
+		};
+		let value = value.map_err(|error| BuildError::State(format!("{error:?}")))?;
+		Ok((false, value))
+	}
+}
+
 /// Step 5 and 6: validate chunks in block order and merge them into one overlay.
 pub(crate) struct Commit<'a, H: sp_core::Hasher, S> {
 	pub(crate) parent: &'a S,
+	/// The overlay every chunk's run starts from (a clone of it).
 	pub(crate) base: OverlayedChanges<H>,
+	/// The same state, readable from the lanes.
+	pub(crate) base_state: BaseState<'a, S>,
 	pub(crate) hot_keys: Vec<HotKey>,
 	pub(crate) merged: OverlayedChanges<H>,
-	/// Non-hot keys changed by the chunks committed and re-executed so far, with the epoch of
-	/// their last change.
-	pub(crate) written: BTreeMap<StateKey, Epoch>,
-	/// Those keys' values in `merged`: what the chunks of the next phase read through.
+	/// The values now of the non-hot keys the chunks committed and re-executed so far changed:
+	/// what the chunks of the next phase read through.
 	pub(crate) layer: Layer,
-	/// The phase being committed: chunks of this epoch saw the writes of earlier epochs only.
-	pub(crate) epoch: Epoch,
+	/// Those of them changed since the phase being committed began: its chunks cannot have seen
+	/// them.
+	pub(crate) recent: BTreeSet<StateKey>,
 	/// The index the next extrinsic gets.
 	pub(crate) next_index: u32,
 	/// A re-executed chunk changed a key the base wrote: reads of such keys are answered by the
@@ -61,7 +116,7 @@ where
 	/// `first_index`; `track` if parallel results follow.
 	pub(crate) fn new(
 		parent: &'a S,
-		base: OverlayedChanges<H>,
+		mut base: OverlayedChanges<H>,
 		hot_keys: Vec<HotKey>,
 		first_index: u32,
 		track: bool,
@@ -69,11 +124,11 @@ where
 		Self {
 			parent,
 			merged: base.clone(),
+			base_state: BaseState::new(parent, &mut base),
 			base,
 			hot_keys,
-			written: BTreeMap::new(),
 			layer: Layer::default(),
-			epoch: 0,
+			recent: BTreeSet::new(),
 			next_index: first_index,
 			poisoned: false,
 			track,
@@ -81,33 +136,10 @@ where
 		}
 	}
 
-	/// The value of `key` in the base state, and whether the base overlay holds it.
-	pub(crate) fn base_value(
-		&mut self,
-		trie: Option<&ChildInfo>,
-		key: &[u8],
-	) -> Result<(bool, Option<Vec<u8>>), BuildError> {
-		let in_overlay = match trie {
-			None => self.base.storage(key).map(|v| v.map(<[u8]>::to_vec)),
-			Some(child) => self.base.child_storage(child, key).map(|v| v.map(<[u8]>::to_vec)),
-		};
-		match in_overlay {
-			Some(value) => Ok((true, value)),
-			None => {
-				let value = match trie {
-					None => self.parent.storage(key),
-					Some(child) => self.parent.child_storage(child, key),
-				};
-				let value = value.map_err(|error| BuildError::State(format!("{error:?}")))?;
-				Ok((false, value))
-			},
-		}
-	}
-
 	/// Start the next phase: its chunks see what was committed so far. Returns the block index
 	/// of its first extrinsic.
 	pub(crate) fn begin_phase(&mut self) -> u32 {
-		self.epoch += 1;
+		self.recent.clear();
 		self.next_index
 	}
 
@@ -125,7 +157,7 @@ where
 	/// run of kept chunks keeps merging linear in the block (`System::Events` grows with it).
 	pub(crate) fn flush(&mut self) -> Result<(), BuildError> {
 		for (key, PendingHotKey { rule, values }) in std::mem::take(&mut self.pending) {
-			let (_, base) = self.base_value(None, &key)?;
+			let (_, base) = self.base_state.value(None, &key)?;
 			let current = self
 				.merged
 				.storage(&key)
@@ -191,10 +223,10 @@ where
 			}
 			.flatten()
 			.map(<[u8]>::to_vec);
-			let (in_base, base) = self.base_value(child.as_ref(), key)?;
+			let (in_base, base) = self.base_state.value(child.as_ref(), key)?;
 			// Transient keys (written and removed in every extrinsic) end where they began; a
 			// key an earlier phase changed must be seen back at its first value, though.
-			if now == base && !self.written.contains_key(&state_key) {
+			if now == base && self.layer.value(&state_key).is_none() {
 				continue
 			}
 			if in_base && !self.poisoned {
@@ -204,7 +236,7 @@ where
 				});
 			}
 			tracer.record(TraceKind::Write, position, None, || hex(&state_key.key));
-			self.written.insert(state_key.clone(), self.epoch);
+			self.recent.insert(state_key.clone());
 			self.layer.set(state_key, now);
 		}
 		Ok(outcomes)

@@ -9,6 +9,7 @@ use crate::{
 	schedule::{self, Chunk},
 	trace::{hex, Tracer},
 	tracking::{Reads, TrackingBackend},
+	validate::{sort_out, Written},
 	BuildError, BuildStats, Commit, Inclusion, Outcome, ParallelBlockBuilder, RuntimeCalls,
 	TraceKind,
 };
@@ -23,13 +24,15 @@ const APPLY_MANY: &str = "ParallelExecutionApi_apply_extrinsics";
 
 /// The parallel run of a chunk: its extrinsics one after another in one runtime call, over the
 /// base and the layer of what earlier phases wrote.
-pub(crate) struct ChunkRun<H: sp_core::Hasher> {
+pub(crate) struct ChunkRun {
 	/// The index its first extrinsic was given.
 	pub(crate) start: u32,
-	pub(crate) overlay: OverlayedChanges<H>,
+	/// What it read from the parent state and the layer.
 	pub(crate) reads: Reads,
 	/// `None` if the run failed as a whole (a trap, a failing read, a panic).
 	pub(crate) outcomes: Option<Vec<Outcome>>,
+	/// What it changed, sorted out against the base on its lane (nothing if it failed).
+	pub(crate) written: Result<Vec<Written>, BuildError>,
 	/// How long the chunk took on its lane.
 	pub(crate) busy: Duration,
 }
@@ -141,7 +144,7 @@ impl<R: RuntimeCalls> ParallelBlockBuilder<R> {
 		commit: &Commit<'_, H, S>,
 		chunks: &[Chunk<'_, X>],
 		tracer: &Tracer,
-	) -> Vec<ChunkRun<H>>
+	) -> Vec<ChunkRun>
 	where
 		H: sp_core::Hasher,
 		H::Out: Ord + 'static + codec::Codec,
@@ -150,7 +153,7 @@ impl<R: RuntimeCalls> ParallelBlockBuilder<R> {
 	{
 		// Overlays are not `Sync`: clone the base for every chunk here.
 		let overlays: Vec<_> = chunks.iter().map(|_| commit.base.clone()).collect();
-		let layer = &commit.layer;
+		let (layer, base, hot_keys) = (&commit.layer, &commit.base_state, &commit.hot_keys[..]);
 		self.pool.install(|| {
 			chunks
 				.par_iter()
@@ -166,13 +169,17 @@ impl<R: RuntimeCalls> ParallelBlockBuilder<R> {
 					tracer.record(TraceKind::Apply, number, Some(since), || {
 						format!("extrinsics {start}..{}", start as usize + extrinsics.len())
 					});
+					let written = match outcomes {
+						Some(_) => sort_out(&mut overlay, base, hot_keys),
+						None => Ok(Vec::new()),
+					};
 					let reads = tracking.into_reads();
 					if tracer.enabled() {
 						for key in &reads.keys {
 							tracer.record(TraceKind::Read, number, None, || hex(&key.key));
 						}
 					}
-					ChunkRun { start, overlay, reads, outcomes, busy: since.elapsed() }
+					ChunkRun { start, reads, outcomes, written, busy: since.elapsed() }
 				})
 				.collect()
 		})

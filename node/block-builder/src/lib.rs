@@ -22,7 +22,9 @@
 //! 4. **Execute** (`execute.rs`; `tracking.rs`). Phase after phase, the chunks of a phase run on
 //!    the builder's rayon pool, each in one runtime call over a clone of the base overlay and a
 //!    backend that reads the block's writes so far (the commit's layer, shared, not copied) over
-//!    the parent state and records every key read.
+//!    the parent state and records every key read. Still on its lane, a chunk's writes are sorted
+//!    out against the base state (`validate::sort_out`): the commit's sequential part only compares
+//!    them with what the block wrote since.
 //! 5. **Validate** (`validate.rs`). In block order, a chunk is kept if nothing it read or changed
 //!    was changed since its phase began (by an earlier chunk of the same phase, or a re-execution),
 //!    it changed no key of the base (hot keys aside), started at the index it was planned for, and

@@ -55,10 +55,6 @@ impl std::fmt::Display for StateKey {
 	}
 }
 
-/// When a key was last written: the phase of the block (the commit's epoch) whose commit wrote
-/// it. A chunk executed in epoch `e` saw every write of an epoch before `e`.
-pub(crate) type Epoch = u32;
-
 /// A range of keys read by iteration: every key of `trie` that starts with `prefix` and is at
 /// or after `start` (and at or before `end`, when there is one).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,22 +66,17 @@ pub(crate) struct KeyRange {
 }
 
 impl KeyRange {
-	/// A key of `written` in this range that was written in epoch `since` or later, if any.
-	pub(crate) fn first_met<'k>(
-		&self,
-		written: &'k BTreeMap<StateKey, Epoch>,
-		since: Epoch,
-	) -> Option<&'k StateKey> {
+	/// A key of `changed` in this range, if any.
+	pub(crate) fn first_met<'k>(&self, changed: &'k BTreeSet<StateKey>) -> Option<&'k StateKey> {
 		let lower = StateKey { trie: self.trie.clone(), key: self.start.clone() };
 		let upper = match &self.end {
 			Some(end) => Bound::Included(StateKey { trie: self.trie.clone(), key: end.clone() }),
 			None => Bound::Unbounded,
 		};
-		written
+		changed
 			.range((Bound::Included(lower), upper))
-			.take_while(|(key, _)| key.trie == self.trie)
-			.find(|(key, epoch)| **epoch >= since && key.key.starts_with(&self.prefix))
-			.map(|(key, _)| key)
+			.take_while(|key| key.trie == self.trie)
+			.find(|key| key.key.starts_with(&self.prefix))
 	}
 }
 /// Everything read through a [`TrackingBackend`].
@@ -96,19 +87,31 @@ pub(crate) struct Reads {
 }
 
 impl Reads {
-	/// A key of `written` that a read saw (or a range it iterated over), written in epoch
-	/// `since` or later, if any.
-	pub(crate) fn first_met<'w>(
-		&self,
-		written: &'w BTreeMap<StateKey, Epoch>,
-		since: Epoch,
-	) -> Option<&'w StateKey> {
-		self.keys
-			.iter()
-			.find_map(|key| written.get_key_value(key).filter(|(_, epoch)| **epoch >= since))
-			.map(|(key, _)| key)
-			.or_else(|| self.ranges.iter().find_map(|range| range.first_met(written, since)))
+	/// A key of `changed` that a read saw (or a range it iterated over), if any.
+	pub(crate) fn first_met<'c>(&self, changed: &'c BTreeSet<StateKey>) -> Option<&'c StateKey> {
+		first_common(&self.keys, changed)
+			.or_else(|| self.ranges.iter().find_map(|range| range.first_met(changed)))
 	}
+}
+
+/// The smallest element of `b` that `a` holds too. Looks up the smaller set's elements in the
+/// larger one when it is much smaller, else walks both in order once.
+fn first_common<'b, T: Ord>(a: &BTreeSet<T>, b: &'b BTreeSet<T>) -> Option<&'b T> {
+	if b.len().saturating_mul(16) <= a.len() {
+		return b.iter().find(|item| a.contains(*item))
+	}
+	if a.len().saturating_mul(16) <= b.len() {
+		return a.iter().find_map(|item| b.get(item))
+	}
+	let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+	while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+		match x.cmp(y) {
+			std::cmp::Ordering::Less => drop(a.next()),
+			std::cmp::Ordering::Greater => drop(b.next()),
+			std::cmp::Ordering::Equal => return b.next(),
+		}
+	}
+	None
 }
 
 /// The keys (not hot) that the block's committed chunks and re-executions changed, with their
@@ -144,7 +147,7 @@ impl Layer {
 
 	/// `Some(value)` if the layer holds `key` (`value` is `None` if it was removed), `None` if
 	/// the parent state answers.
-	fn get(&self, child: Option<&ChildInfo>, key: &[u8]) -> Option<Option<&[u8]>> {
+	pub(crate) fn get(&self, child: Option<&ChildInfo>, key: &[u8]) -> Option<Option<&[u8]>> {
 		self.trie(child)?.get(key).map(Option::as_deref)
 	}
 
@@ -551,24 +554,42 @@ mod tests {
 	use sp_core::Blake2Hasher;
 	use sp_state_machine::InMemoryBackend;
 
-	fn written(keys: &[(&[u8], Epoch)]) -> BTreeMap<StateKey, Epoch> {
-		keys.iter().map(|(key, epoch)| (StateKey::main(key.to_vec()), *epoch)).collect()
+	fn changed(keys: &[&[u8]]) -> BTreeSet<StateKey> {
+		keys.iter().map(|key| StateKey::main(key.to_vec())).collect()
 	}
 
 	#[test]
-	fn a_range_meets_only_keys_inside_it_with_its_prefix_written_since() {
+	fn a_range_meets_only_changed_keys_inside_it_with_its_prefix() {
 		let range =
 			KeyRange { trie: None, prefix: b"ab".to_vec(), start: b"abc".to_vec(), end: None };
-		assert!(range.first_met(&written(&[(b"abd", 1)]), 1).is_some());
-		assert!(range.first_met(&written(&[(b"abd", 1)]), 2).is_none(), "written before");
-		assert!(range.first_met(&written(&[(b"abc", 0)]), 0).is_some());
-		assert!(range.first_met(&written(&[(b"abb", 0)]), 0).is_none());
-		assert!(range.first_met(&written(&[(b"ac", 0)]), 0).is_none());
+		assert!(range.first_met(&changed(&[b"abd"])).is_some());
+		assert!(range.first_met(&changed(&[b"abc"])).is_some());
+		assert!(range.first_met(&changed(&[b"abb"])).is_none(), "before its start");
+		assert!(range.first_met(&changed(&[b"ac"])).is_none(), "outside its prefix");
 		let bounded = KeyRange { end: Some(b"abe".to_vec()), ..range.clone() };
-		assert!(bounded.first_met(&written(&[(b"abe", 0)]), 0).is_some());
-		assert!(bounded.first_met(&written(&[(b"abf", 0)]), 0).is_none());
+		assert!(bounded.first_met(&changed(&[b"abe"])).is_some());
+		assert!(bounded.first_met(&changed(&[b"abf"])).is_none(), "after its end");
 		let child = StateKey { trie: Some(b"child".to_vec()), key: b"abd".to_vec() };
-		assert!(range.first_met(&[(child, 0)].into_iter().collect(), 0).is_none());
+		assert!(range.first_met(&[child].into_iter().collect()).is_none(), "another trie");
+	}
+
+	#[test]
+	fn reads_meet_a_changed_key_whatever_the_sizes_of_the_two_sets() {
+		let numbered = |from: u32, to: u32| -> BTreeSet<StateKey> {
+			(from..to).map(|n| StateKey::main(n.to_be_bytes().to_vec())).collect()
+		};
+		// Both sizes alike (walked together), one far smaller than the other (looked up), each
+		// way round; with the one common key first, last, or not there.
+		for (read, change) in [(0..100, 99..200), (0..1000, 999..1003), (997..1000, 0..998)] {
+			let reads = Reads { keys: numbered(read.start, read.end), ranges: Vec::new() };
+			let met = reads.first_met(&numbered(change.start, change.end)).cloned();
+			let common = read.start.max(change.start);
+			assert_eq!(met, Some(StateKey::main(common.to_be_bytes().to_vec())));
+			let reads = Reads { keys: numbered(read.start, change.start), ranges: Vec::new() };
+			assert_eq!(reads.first_met(&numbered(change.start, change.end)), None);
+		}
+		let reads = Reads { keys: BTreeSet::new(), ranges: Vec::new() };
+		assert_eq!(reads.first_met(&numbered(0, 10)), None);
 	}
 
 	fn parent() -> InMemoryBackend<Blake2Hasher> {

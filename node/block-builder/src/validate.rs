@@ -2,30 +2,83 @@
 //! seen: nothing it read or changed was changed since its phase began (by an earlier chunk of the
 //! phase, or a re-execution), it changed no key of the base (hot keys aside), it started at the
 //! block index it was planned for, and its hot keys merge by their rules. Chunks are validated in
-//! block order; a rejected one runs again on the merged state (`commit.rs`).
+//! block order; a rejected one runs again on the merged state (`commit.rs`). The part of the check
+//! that needs only the base state ([`sort_out`]) runs on the chunk's lane, in parallel.
 
 use crate::{
-	commit::{Commit, PendingHotKey},
+	commit::{BaseState, Commit, PendingHotKey},
 	execute::ChunkRun,
 	trace::{hex, Tracer},
 	tracking::StateKey,
 	BuildError, Outcome, TraceKind,
 };
-use pex_primitives::{hot_key_for, merge};
+use pex_primitives::{hot_key_for, merge, HotKey, MergeRule};
 use sp_core::storage::ChildInfo;
 use sp_state_machine::{Backend, OverlayedChanges};
 
-/// A key in a chunk's overlay and its final value there (`None`: removed).
-struct Entry {
-	child: Option<ChildInfo>,
-	key: Vec<u8>,
-	value: Option<Vec<u8>>,
+/// A key a chunk's run changed, sorted out against the base state on the chunk's own lane, so
+/// that the commit's sequential part only compares it with what the block wrote since the base.
+pub(crate) enum Written {
+	/// A hot key (main trie) and the value the chunk left it at (`None`: removed); `merges` if
+	/// that value merges by the key's rule over the base.
+	Hot { key: Vec<u8>, rule: MergeRule, value: Option<Vec<u8>>, merges: bool },
+	/// A key of the base overlay that the chunk changed: no parallel run may (reads of it were
+	/// overlay hits, never tracked).
+	Base(StateKey),
+	/// Any other key: the chunk's final value and the parent state's (`None`: absent).
+	Fresh { key: StateKey, value: Option<Vec<u8>>, parent: Option<Vec<u8>> },
 }
 
-impl Entry {
-	fn state_key(&self) -> StateKey {
-		StateKey::new(self.child.as_ref(), self.key.clone())
+/// A key of an overlay: its child trie (`None`: the main trie), the key, its value there (`None`:
+/// removed).
+type Change = (Option<ChildInfo>, Vec<u8>, Option<Vec<u8>>);
+
+/// Every key the chunk's run left changed in `overlay` (a clone of the base overlay the run
+/// wrote to), main trie and child tries, sorted out against `base`. Base keys the run left at
+/// their base value are not in it: every chunk's overlay holds them. Reading the parent state
+/// can fail the build.
+pub(crate) fn sort_out<H, S>(
+	overlay: &mut OverlayedChanges<H>,
+	base: &BaseState<'_, S>,
+	hot_keys: &[HotKey],
+) -> Result<Vec<Written>, BuildError>
+where
+	H: sp_core::Hasher,
+	H::Out: Ord + 'static + codec::Codec,
+	S: Backend<H>,
+{
+	let mut entries: Vec<Change> = overlay
+		.changes_mut()
+		.map(|(key, value)| (None, key.clone(), value.value().cloned()))
+		.collect();
+	for (changes, child) in overlay.children_mut() {
+		entries.extend(
+			changes.map(|(key, value)| (Some(child.clone()), key.clone(), value.value().cloned())),
+		);
 	}
+	let mut written = Vec::with_capacity(entries.len());
+	for (child, key, value) in entries {
+		if child.is_none() {
+			if let Some(rule) = hot_key_for(hot_keys, &key).map(|hot| hot.rule) {
+				let (_, base) = base.value(None, &key)?;
+				// The chunk's own value must merge (e.g. `Append` only appended); the sum over
+				// all chunks is taken once, when the merged state is next needed.
+				let merges = merge(rule, base.as_deref(), &[value.as_deref()]).is_ok();
+				written.push(Written::Hot { key, rule, value, merges });
+				continue
+			}
+		}
+		let (in_base, parent) = base.value(child.as_ref(), &key)?;
+		// The base's keys are in every chunk's overlay; unchanged, this chunk did not write them.
+		if in_base {
+			if value != parent {
+				written.push(Written::Base(StateKey::new(child.as_ref(), key)));
+			}
+			continue
+		}
+		written.push(Written::Fresh { key: StateKey::new(child.as_ref(), key), value, parent });
+	}
+	Ok(written)
 }
 
 /// Why a chunk's parallel result was not kept (it runs again on the merged state).
@@ -61,22 +114,6 @@ impl std::fmt::Display for Rejection {
 	}
 }
 
-/// Every key in `overlay`, main trie and child tries, with its final value.
-fn entries<H: sp_core::Hasher>(overlay: &mut OverlayedChanges<H>) -> Vec<Entry> {
-	let mut entries: Vec<Entry> = overlay
-		.changes_mut()
-		.map(|(key, value)| Entry { child: None, key: key.clone(), value: value.value().cloned() })
-		.collect();
-	for (changes, child) in overlay.children_mut() {
-		entries.extend(changes.map(|(key, value)| Entry {
-			child: Some(child.clone()),
-			key: key.clone(),
-			value: value.value().cloned(),
-		}));
-	}
-	entries
-}
-
 impl<H, S> Commit<'_, H, S>
 where
 	H: sp_core::Hasher,
@@ -87,7 +124,7 @@ where
 	/// again, for the reason returned. Reading the parent state can fail the build.
 	pub(crate) fn try_keep(
 		&mut self,
-		mut run: ChunkRun<H>,
+		mut run: ChunkRun,
 		position: usize,
 		tracer: &Tracer,
 	) -> Result<Result<Vec<Outcome>, Rejection>, BuildError> {
@@ -99,53 +136,43 @@ where
 		if run.start != self.next_index {
 			return Ok(Err(Rejection::Moved))
 		}
-		if let Some(key) = run.reads.first_met(&self.written, self.epoch) {
+		if let Some(key) = run.reads.first_met(&self.recent) {
 			return Ok(Err(Rejection::Read(key.clone())))
 		}
 		let mut changes = Vec::new();
 		let mut hot = Vec::new();
-		for entry in entries(&mut run.overlay) {
-			if entry.child.is_none() {
-				if let Some(rule) = hot_key_for(&self.hot_keys, &entry.key).map(|hot| hot.rule) {
-					let (_, base) = self.base_value(None, &entry.key)?;
-					// The chunk's own value must merge (e.g. `Append` only appended); the sum
-					// over all chunks is taken once, when the merged state is next needed.
-					if merge(rule, base.as_deref(), &[entry.value.as_deref()]).is_err() {
-						return Ok(Err(Rejection::HotKey(entry.key)))
-					}
-					hot.push((entry.key, rule, entry.value));
+		for written in run.written? {
+			let (key, value, parent) = match written {
+				Written::Hot { key, merges: false, .. } => return Ok(Err(Rejection::HotKey(key))),
+				Written::Hot { key, rule, value, merges: true } => {
+					hot.push((key, rule, value));
 					continue
-				}
-			}
-			let (in_base, base) = self.base_value(entry.child.as_ref(), &entry.key)?;
-			// The base's keys are in every chunk's overlay; unchanged, this chunk did not write
-			// them. Changed, it did, and reads of them were overlay hits, never tracked.
-			if in_base {
-				if entry.value == base {
-					continue
-				}
-				return Ok(Err(Rejection::Wrote(entry.state_key())))
-			}
-			let key = entry.state_key();
+				},
+				Written::Base(key) => return Ok(Err(Rejection::Wrote(key))),
+				Written::Fresh { key, value, parent } => (key, value, parent),
+			};
 			// A key an earlier phase changed was read through the layer: its value now is the
 			// layer's. One changed in this phase, the chunk cannot have seen.
-			let now = match self.written.get(&key) {
-				Some(epoch) if *epoch >= self.epoch => return Ok(Err(Rejection::Wrote(key))),
-				Some(_) => self.layer.value(&key).map(|value| value.map(<[u8]>::to_vec)),
-				None => Some(base),
+			if self.recent.contains(&key) {
+				return Ok(Err(Rejection::Wrote(key)))
+			}
+			let now = match self.layer.value(&key) {
+				Some(now) => now,
+				None => parent.as_deref(),
 			};
-			if now.as_ref() != Some(&entry.value) {
-				changes.push((key, entry));
+			if now != value.as_deref() {
+				changes.push((key, value));
 			}
 		}
-		for (key, entry) in changes {
-			tracer.record(TraceKind::Write, position, None, || hex(&entry.key));
-			self.written.insert(key.clone(), self.epoch);
-			self.layer.set(key, entry.value.clone());
-			match entry.child {
-				None => self.merged.set_storage(entry.key, entry.value),
-				Some(child) => self.merged.set_child_storage(&child, entry.key, entry.value),
+		for (key, value) in changes {
+			tracer.record(TraceKind::Write, position, None, || hex(&key.key));
+			match key.child_info() {
+				None => self.merged.set_storage(key.key.clone(), value.clone()),
+				Some(child) =>
+					self.merged.set_child_storage(&child, key.key.clone(), value.clone()),
 			}
+			self.recent.insert(key.clone());
+			self.layer.set(key, value);
 		}
 		for (key, rule, value) in hot {
 			self.pending
