@@ -19,7 +19,7 @@ NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 # (losing the pinned alloy versions pallet-revive needs). Point it at the workspace.
 export WASM_BUILD_WORKSPACE_HINT := $(CURDIR)
 
-.PHONY: run test deps fmt fmt-check clippy docs unit-tests dependency-check bench bench-partition
+.PHONY: run test deps fmt fmt-check clippy docs unit-tests dependency-check bench bench-schedule
 
 # A single-authority development chain (Alice) in a temporary directory, blocks built in parallel.
 run: deps
@@ -101,6 +101,6 @@ dependency-check:
 bench: deps
 	cargo run --release -p pex-bench -- suite
 
-# The criterion benchmark of `pex_primitives::partition`.
-bench-partition:
-	cargo bench -p pex-bench --bench partition
+# The criterion benchmark of the schedule step: `partition`, `ConflictDag::new` and `plan`.
+bench-schedule:
+	cargo bench -p pex-workloads --bench schedule

@@ -10,7 +10,6 @@
 //! - [`measure`]: running the contestants: a correctness check, then timed repetitions.
 //! - [`suite`]: every scenario with defaults, and the goals.
 //! - [`report`] and [`chart`]: Markdown, CSV and SVG output.
-//! - [`workload`]: access-set generators for the `partition` benchmark and demo.
 //! - [`load`]: a node's client that submits transfers over RPC (subxt).
 //! - [`memory`]: the process's peak memory.
 //!
@@ -22,7 +21,6 @@ pub mod measure;
 pub mod memory;
 pub mod report;
 pub mod suite;
-pub mod workload;
 
 use pex_block_builder::{BlockInputs, WasmRuntime};
 use pex_runtime::Block;

@@ -22,7 +22,7 @@ use pex_bench::{
 	measure::{self, Settings},
 	report::{self, Machine},
 	suite::{self, SuiteConfig},
-	workload, BenchError,
+	BenchError,
 };
 use pex_block_builder::{BuildOptions, ParallelBlockBuilder, TraceKind};
 use pex_primitives::{plan, ScheduleError};
@@ -332,7 +332,7 @@ fn run_partition(transactions: usize, lanes: usize, seed: u64) -> Result<(), Sch
 	);
 	let tx = transactions as u64;
 	for accounts in [tx / 50, tx / 10, tx, 10 * tx].map(|a| a.max(2)) {
-		let sets = workload::transfers(transactions, accounts, seed);
+		let sets = pex_workloads::transfers(transactions, accounts, seed);
 		// Every transfer costs the same here; the block builder uses each extrinsic's weight.
 		let costs = vec![1u64; transactions];
 		let started = Instant::now();

@@ -18,6 +18,12 @@ use std::{
 /// The node binary cargo built for these tests.
 pub const NODE: &str = env!("CARGO_BIN_EXE_pex-node");
 
+/// How long a node may take from its start to an answering RPC. A debug-built node builds its
+/// genesis state through the runtime's WASM before it opens RPC: three `local` validators
+/// starting at once on this 2-core machine took 67 s from opening their databases to their
+/// genesis blocks (2026-12-02), so the minute allowed before failed the network test.
+pub const STARTUP: Duration = Duration::from_secs(180);
+
 /// A port nothing listens on right now (the OS's pick on loopback).
 pub fn free_port() -> u16 {
 	TcpListener::bind("127.0.0.1:0")
@@ -126,18 +132,18 @@ impl TestNode {
 		std::fs::read_to_string(&self.log).unwrap_or_default()
 	}
 
-	/// A client, once the node's RPC answers (at most a minute).
+	/// A client, once the node's RPC answers (at most [`STARTUP`]).
 	pub async fn client(&self) -> NodeClient {
 		self.connected(|url| async move { NodeClient::connect(&url).await }).await
 	}
 
-	/// What `connect(url)` gives once the node's RPC answers (at most a minute).
+	/// What `connect(url)` gives once the node's RPC answers (at most [`STARTUP`]).
 	pub async fn connected<C, E, F>(&self, connect: impl Fn(String) -> F) -> C
 	where
 		E: std::fmt::Display,
 		F: std::future::Future<Output = Result<C, E>>,
 	{
-		let deadline = Instant::now() + Duration::from_secs(60);
+		let deadline = Instant::now() + STARTUP;
 		loop {
 			match connect(self.url()).await {
 				Ok(client) => return client,

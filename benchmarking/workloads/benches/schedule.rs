@@ -8,7 +8,6 @@
 #![allow(missing_docs, reason = "criterion_group! generates an undocumented public function")]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use pex_bench::workload;
 use pex_primitives::{partition, plan, AccessSet, ConflictDag};
 use std::hint::black_box;
 
@@ -20,7 +19,7 @@ fn bench_workloads<R>(c: &mut Criterion, name: &str, run: impl Fn(&[AccessSet]) 
 		for (contention, key_space) in
 			[("low", 100 * transactions as u64), ("high", transactions as u64 / 10)]
 		{
-			let sets = workload::storage_keys(transactions, 2..=10, key_space, 42);
+			let sets = pex_workloads::storage_keys(transactions, 2..=10, key_space, 42);
 			group.throughput(Throughput::Elements(transactions as u64));
 			group.bench_with_input(BenchmarkId::new(contention, transactions), &sets, |b, sets| {
 				b.iter(|| run(black_box(sets)))

@@ -1,4 +1,9 @@
-//! Deterministic workload generators: access sets shaped like real blocks.
+//! # pex-workloads
+//!
+//! Deterministic workload generators: access sets shaped like real blocks, for the criterion
+//! benchmark of the schedule step (`benches/schedule.rs`: `partition`, `ConflictDag::new` and
+//! `plan`, `make bench-schedule`) and `pex-bench partition`'s demo of the plan. A crate of its own
+//! so that the benchmark builds without the runtime and the node.
 //!
 //! Every generator is a pure function of its arguments (a seeded `StdRng`, no clock), so a
 //! benchmark or a test sees the same transactions run after run.
