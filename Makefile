@@ -2,8 +2,9 @@
 #
 #   make run    install what is missing, build the node (release) and run a development chain
 #   make test   install what is missing, then fmt, clippy, rustdoc, the test suite (which builds
-#               the runtime's WASM blob, and with it every no_std crate) and the one-release-line
-#               dependency check: exactly what CI runs
+#               the runtime's WASM blob, and with it every no_std crate), the tests (and lints) of
+#               the benchmark and try-runtime code, and the one-release-line dependency check:
+#               exactly what CI runs
 
 SHELL := /bin/bash
 CARGO_TARGET_DIR_OR_DEFAULT := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
@@ -19,7 +20,7 @@ NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 # (losing the pinned alloy versions pallet-revive needs). Point it at the workspace.
 export WASM_BUILD_WORKSPACE_HINT := $(CURDIR)
 
-.PHONY: run test deps fmt fmt-check clippy docs unit-tests dependency-check bench bench-schedule
+.PHONY: run test deps fmt fmt-check clippy docs unit-tests feature-tests dependency-check bench bench-schedule
 
 # A single-authority development chain (Alice) in a temporary directory, blocks built in parallel.
 run: deps
@@ -35,7 +36,7 @@ run: deps
 	@echo ""
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/pex-node --dev --tmp
 
-test: deps fmt-check clippy docs unit-tests dependency-check
+test: deps fmt-check clippy docs unit-tests feature-tests dependency-check
 	@echo "make test: all checks passed"
 
 # Debian packages (protoc for litep2p, clang for librocksdb-sys and bindgen) and the WASM target
@@ -56,35 +57,44 @@ fmt:
 fmt-check:
 	$(FMT) --all -- --check
 
-# Lint with every feature on (benchmarks, try-runtime), so that code is checked too.
+# Lint every target with the features the tests build (so that build scripts, proc macros and
+# binaryen, compiled for the host, are shared with the test build: `--all-features` unified them
+# differently and built binaryen twice). The code behind `runtime-benchmarks` and `try-runtime`
+# is linted by the build that tests it (`feature-tests` below).
 # (`SKIP_WASM_BUILD`: lints and docs do not need the runtime's blob; the tests build it.)
 clippy:
-	SKIP_WASM_BUILD=1 cargo clippy --workspace --all-targets --all-features -- -D warnings
+	SKIP_WASM_BUILD=1 cargo clippy --workspace --all-targets -- -D warnings
 
 # Every public item documented, every intra-doc link resolving.
 docs:
 	SKIP_WASM_BUILD=1 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 
 # Builds the runtime's WASM blob: target/debug/wbuild/pex-runtime/pex_runtime.wasm
-# Then each pallet again with `runtime-benchmarks` and `try-runtime`, on its own (a workspace-wide
-# feature would change the runtime and its blob), so its benchmarks, invariants and migrations'
-# checks run as tests.
-PALLET_FEATURES := --features runtime-benchmarks,try-runtime
-# And the runtime's migrations through try-runtime (runtime/tests/migration.rs), natively: the
-# test needs no blob, and building one with `try-runtime` would change it.
-RUNTIME_MIGRATIONS := SKIP_WASM_BUILD=1
-RUNTIME_MIGRATIONS_TEST := -p pex-runtime --features try-runtime --test migration
-
 unit-tests:
 ifeq ($(NEXTEST),yes)
 	cargo nextest run --workspace --no-fail-fast
-	cargo nextest run -p pallet-batch-deploy $(PALLET_FEATURES) --no-fail-fast
-	$(RUNTIME_MIGRATIONS) cargo nextest run $(RUNTIME_MIGRATIONS_TEST) --no-fail-fast
 	cargo test --workspace --doc
 else
 	cargo test --workspace --no-fail-fast
-	cargo test -p pallet-batch-deploy $(PALLET_FEATURES) --no-fail-fast
-	$(RUNTIME_MIGRATIONS) cargo test $(RUNTIME_MIGRATIONS_TEST) --no-fail-fast
+endif
+
+# The code behind `runtime-benchmarks` and `try-runtime`: both pallets' benchmarks, invariants and
+# migrations' checks, and the runtime's migrations through try-runtime (runtime/tests/migration.rs),
+# in one native build of the runtime with both features and without the blob (building one with
+# them would change it; the workspace's tests build the real one). Its crates are compiled by
+# clippy-driver (what `cargo clippy` runs), so that this build is also their lint: a second,
+# check-only pass over the whole runtime with these features would cost as much again.
+CLIPPY_DRIVER := $(shell rustup which clippy-driver 2>/dev/null || command -v clippy-driver)
+FEATURE_TESTS_ENV := SKIP_WASM_BUILD=1 RUSTC_WORKSPACE_WRAPPER=$(CLIPPY_DRIVER) \
+	CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+FEATURE_TESTS := -p pallet-batch-deploy -p pallet-eth-chain-id -p pex-runtime \
+	--features pex-runtime/runtime-benchmarks,pex-runtime/try-runtime --lib --test migration
+
+feature-tests:
+ifeq ($(NEXTEST),yes)
+	$(FEATURE_TESTS_ENV) cargo nextest run $(FEATURE_TESTS) --no-fail-fast
+else
+	$(FEATURE_TESTS_ENV) cargo test $(FEATURE_TESTS) --no-fail-fast
 endif
 
 # One polkadot-sdk release line: no crate of polkadot-sdk may appear in two versions. (`cargo tree

@@ -8,6 +8,7 @@
 
 #![cfg(feature = "try-runtime")]
 
+#[path = "integration/common/mod.rs"]
 mod common;
 
 use codec::Encode;

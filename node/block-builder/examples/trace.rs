@@ -4,7 +4,7 @@
 //!
 //! Open the file in `chrome://tracing` or <https://ui.perfetto.dev>.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/integration/common/mod.rs"]
 mod common;
 
 use common::{assert_imports, runtime, BuildOnChain, Chain};

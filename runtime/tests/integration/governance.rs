@@ -3,10 +3,8 @@
 //! anyone applies the blob (`System::apply_authorized_upgrade`); a blob of another hash is
 //! refused.
 
-mod common;
-
+use crate::common::*;
 use codec::Encode;
-use common::*;
 use frame_support::traits::{schedule::DispatchTime, Bounded, UnfilteredDispatchable};
 use pex_runtime::{
 	Executive, OriginCaller, Runtime, RuntimeCall, RuntimeOrigin, UncheckedExtrinsic, UNIT,

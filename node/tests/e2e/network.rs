@@ -3,9 +3,7 @@
 //! executes the blocks the others authored), GRANDPA finalizes, and the finalized state roots
 //! agree.
 
-mod common;
-
-use common::{run, TestDir, TestNode};
+use crate::common::{run, TestDir, TestNode};
 use pex_bench::load::{account, load_accounts, NodeClient, Transfer};
 use pex_runtime::MILLI_UNIT;
 use std::time::Duration;
@@ -40,7 +38,7 @@ async fn three_validators_agree_on_every_finalized_block_built_by_pex_and_stock_
 	let (bob_key, _) = node_key("bob");
 	let (charlie_key, _) = node_key("charlie");
 
-	let alice_port = common::free_port();
+	let alice_port = crate::common::free_port();
 	let validator = |name: &str, extra: &[&str]| {
 		let mut args = vec!["--chain", "local", "--validator", "--force-authoring"];
 		args.extend_from_slice(extra);

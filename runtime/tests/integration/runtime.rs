@@ -1,8 +1,6 @@
 //! The runtime run natively: genesis, transfers and fees, hot keys, access sets, whole blocks.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use frame_support::{storage::storage_prefix, traits::PalletInfoAccess};
 use pex_primitives::{hot_key_for, AccessKey, AccessSet, MergeRule};
 use pex_runtime::{

@@ -2,10 +2,8 @@
 //! alloy, submitted as `Revive::eth_transact` (as pallet-revive-eth-rpc submits them), included
 //! in blocks the parallel builder built, and charged to the signer.
 
-mod common;
-
+use crate::common::{dry_run, TestDir, TestNode};
 use codec::{Decode, Encode};
-use common::{dry_run, TestDir, TestNode};
 use pallet_revive::{evm::GenericTransaction, EthTransactError, H160, U256};
 use pex_bench::load::{to_hex, NodeClient};
 use pex_runtime::{genesis_config_presets::DEV_ETH_CHAIN_ID, RuntimeEvent, UNIT};

@@ -2,9 +2,7 @@
 //! new blob's version through the executor (`sp_io::misc::runtime_version`), as every client's
 //! calls allow; the builder's calls must too, or the upgrade could never be included.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use pex_runtime::{RuntimeCall, UNIT};
 use sp_state_machine::Backend;
 

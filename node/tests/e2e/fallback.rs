@@ -1,9 +1,7 @@
 //! A block pex fails to build is built by the stock proposer: the chain goes on, the block's
 //! build record says why, and the fallback metric counts it.
 
-mod common;
-
-use common::{TestDir, TestNode};
+use crate::common::{TestDir, TestNode};
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]

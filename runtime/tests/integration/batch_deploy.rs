@@ -2,9 +2,7 @@
 //! (`runtime/fixtures/solidity`): one extrinsic deploys Token, Factory and Router, each
 //! constructor receiving its dependencies' addresses, and the contracts answer calls afterwards.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use frame_support::{traits::Get, weights::Weight, BoundedVec};
 use pallet_batch_deploy::{
 	placeholder::placeholder, ContractSpecOf, DependencyRef, DeployMode, Deployer, Deployments,

@@ -8,9 +8,7 @@
 //! into one contract per batch, or sent one contract per extrinsic all at once, the suite gets the
 //! same addresses as in one batch (for the same salt) and its contracts find each other.
 
-mod common;
-
-use common::{abi_address, dry_run, TestDir, TestNode};
+use crate::common::{abi_address, dry_run, TestDir, TestNode};
 use pallet_batch_deploy::DeployMode;
 use pex_deploy::{
 	deploy::{deploy, DeployReport, Progress},

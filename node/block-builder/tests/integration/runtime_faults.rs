@@ -6,10 +6,8 @@
 //! imported by the oracle (a stock node executing it on the parent state), and must be the same
 //! block on every thread count; nothing a failed call wrote may reach it.
 
-mod common;
-
+use crate::common::*;
 use codec::{Codec, Decode, Encode};
-use common::*;
 use pex_block_builder::{
 	BuildError, BuildOptions, BuiltBlock, LeftOutReason, ParallelBlockBuilder, RuntimeCalls,
 	WasmRuntime, PARALLEL_EXECUTION_API_VERSION,

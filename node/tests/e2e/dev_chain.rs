@@ -3,12 +3,10 @@
 //! effects; bad input refused with clear errors while blocks keep coming; and the chain's
 //! export imported, block by block, by a node that executes every block sequentially.
 
-mod common;
-
-use codec::{Decode, Encode};
-use common::{
+use crate::common::{
 	abi_address, assert_imports_sequentially, dry_run, runtime_account, TestDir, TestNode,
 };
+use codec::{Decode, Encode};
 use pex_bench::load::{account, dev_key, load_accounts, to_hex, NodeClient, Transfer};
 use pex_runtime::{AccountId, RuntimeEvent, MILLI_UNIT, UNIT};
 use pex_test_chain::contracts::suite_batch;

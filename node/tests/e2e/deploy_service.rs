@@ -7,9 +7,7 @@
 //! nothing: a cycle, an unknown dependency, an unbound constructor parameter, malformed bytecode,
 //! bad JSON, an oversize body, a `private_key`, a missing token.
 
-mod common;
-
-use common::{abi_address, dry_run, free_port, TestDir, TestNode};
+use crate::common::{abi_address, dry_run, free_port, TestDir, TestNode};
 use pex_deploy::{artifact::decode_hex, load, DeployClient};
 use serde_json::{json, Value};
 use std::{

@@ -2,9 +2,7 @@
 //! WASM on the parent state) and must reach the state root in its header; the same candidates
 //! give the same block on 1, 2, 4 and 8 threads.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use pex_block_builder::{BuildOptions, LeftOutReason};
 use pex_runtime::{RuntimeCall, UncheckedExtrinsic, UNIT};
 use pex_test_chain::{
@@ -239,7 +237,8 @@ fn random_blocks_import_with_the_same_root_and_do_not_depend_on_threads() {
 	}
 }
 
-/// The long run: `cargo test -p pex-block-builder --release --test oracle -- --ignored`.
+/// The long run: `cargo test -p pex-block-builder --release --test integration -- oracle::
+/// --ignored`.
 #[test]
 #[ignore = "10,000 blocks: run on demand"]
 fn ten_thousand_random_blocks() {

@@ -2,9 +2,7 @@
 //! from its best block, keeps every finalized block, and transfers never included can be sent
 //! again and are included.
 
-mod common;
-
-use common::{TestDir, TestNode};
+use crate::common::{TestDir, TestNode};
 use pex_bench::load::{account, load_accounts, Transfer};
 use pex_runtime::MILLI_UNIT;
 use std::time::Duration;

@@ -2,9 +2,7 @@
 //! and revive calls that touch more than their access sets declare (a contract calling another
 //! contract, a contract paying an account), which validation must catch.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use pallet_revive::H160;
 use pex_block_builder::LeftOutReason;
 use pex_runtime::{UncheckedExtrinsic, UNIT};

@@ -1,8 +1,8 @@
 //! Helpers shared by the runtime's tests: genesis from a real preset, signed extrinsics, blocks
 //! and storage snapshots.
 
-#![allow(dead_code, reason = "each test file uses a different subset")]
-#![allow(unreachable_pub, reason = "a module shared by test crates")]
+#![allow(dead_code, reason = "each test module uses a different subset")]
+#![allow(unreachable_pub, reason = "a module shared by test modules")]
 
 use codec::Encode;
 use frame_support::genesis_builder_helper::build_state;

@@ -3,10 +3,8 @@
 //! threads and imported by the oracle (a stock node executing it on the parent state); the
 //! crowd-out cases are compared with stock sc-block-builder on the same candidates.
 
-mod common;
-
+use crate::common::*;
 use codec::Encode;
-use common::*;
 use pex_block_builder::{
 	BuildError, BuildOptions, BuiltBlock, LeftOutReason, ParallelBlockBuilder, MAX_REFILL_ROUNDS,
 };

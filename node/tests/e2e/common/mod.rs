@@ -1,8 +1,8 @@
 //! Real `pex-node` processes for the end-to-end tests: each on free loopback ports with its own
 //! base path (removed afterwards), stopped by its own PID.
 
-#![allow(dead_code, reason = "each test file uses a different subset")]
-#![allow(unreachable_pub, reason = "a module shared by test crates")]
+#![allow(dead_code, reason = "each test module uses a different subset")]
+#![allow(unreachable_pub, reason = "a module shared by test modules")]
 
 use codec::{Decode, Encode};
 use pex_bench::load::{account, dev_key, NodeClient};

@@ -1,9 +1,7 @@
 //! Ethereum transactions applied natively: signed by alloy as a wallet signs them (EIP-1559),
 //! wrapped in `Revive::eth_transact`, checked, applied and charged by the runtime.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use frame_support::{
 	storage::{with_transaction, TransactionOutcome},
 	traits::{

@@ -12,10 +12,8 @@
 //!   the proposer built with the new code and its hot keys, the voted-down referendum changed
 //!   nothing, and the chain imports on a node that executes every block itself.
 
-mod common;
-
+use crate::common::{assert_imports_sequentially, TestDir, TestNode};
 use codec::{Decode, Encode};
-use common::{assert_imports_sequentially, TestDir, TestNode};
 use frame_support::traits::{schedule::DispatchTime, Bounded, StorageVersion};
 use pallet_batch_deploy::{migrations::v1::BatchLimitsV0, BatchLimits, Limits};
 use pex_bench::load::{account, dev_key, from_hex, to_hex, NodeClient, Transfer};

@@ -1,8 +1,8 @@
 //! What the builder's tests add to pex-test-chain's chain: pex's builder over it, and the check
 //! of every built block against the import oracle. Each test crate includes this module.
 
-#![allow(dead_code, reason = "each test file uses a different subset")]
-#![allow(unreachable_pub, reason = "a module shared by test crates")]
+#![allow(dead_code, reason = "each test module uses a different subset")]
+#![allow(unreachable_pub, reason = "a module shared by test modules")]
 
 use pallet_revive::H160;
 use pex_block_builder::{BlockInputs, BuildOptions, BuiltBlock, ParallelBlockBuilder, WasmRuntime};
